@@ -1,0 +1,90 @@
+"""The Capgo status site: a Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_migrate import Migrate
+from sqlalchemy import inspect
+
+from statuspage.config import ConfigError, load_config
+from statuspage.db import db, render_migration_item
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "content" / "status.toml"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+migrate = Migrate()
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict[str, Any] | None = None, *, dev_secret_key: bool = False) -> Flask:
+    """Create the site; test_config overrides settings read from the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(_settings_from_environment(app))
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        if not (dev_secret_key or app.testing):
+            raise ConfigError(
+                "STATUSPAGE_SECRET_KEY is not set: production needs a long random value, "
+                'for example from: python -c "import secrets; print(secrets.token_hex(32))"'
+            )
+        app.config["SECRET_KEY"] = _development_secret_key(Path(app.instance_path))
+
+    app.config["STATUS"] = load_config(app.config["STATUSPAGE_CONFIG"])
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(MIGRATIONS),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+
+    from statuspage import filters, health, models, public  # noqa: F401 - models registers tables
+
+    filters.register(app)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(health.bp)
+
+    if app.config.get("SYNC_COMPONENTS_ON_START", True):
+        with app.app_context():
+            _sync_if_migrated(app)
+    return app
+
+
+def _settings_from_environment(app: Flask) -> dict[str, Any]:
+    """Read every STATUSPAGE_* setting, with defaults that need no setup."""
+    default_db = "sqlite:///" + str(Path(app.instance_path) / "statuspage.db")
+    return {
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("STATUSPAGE_DATABASE_URL") or default_db,
+        "STATUSPAGE_CONFIG": os.environ.get("STATUSPAGE_CONFIG") or str(DEFAULT_CONFIG),
+        "SECRET_KEY": os.environ.get("STATUSPAGE_SECRET_KEY") or None,
+    }
+
+
+def _development_secret_key(instance: Path) -> str:
+    """Return the development key kept in the instance folder, creating it once."""
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def _sync_if_migrated(app: Flask) -> None:
+    """Sync components from the config, unless the database has no schema yet."""
+    from statuspage.components import sync_components
+
+    if not inspect(db.engine).has_table("component"):
+        log.warning("the database has no tables yet: run `statuspage db upgrade`")
+        return
+    sync_components(app.config["STATUS"])

@@ -1,0 +1,125 @@
+"""The stored state: components, their status history, incidents and their updates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from statuspage.db import UTCDateTime, db, new_code, utcnow
+
+
+class Component(db.Model):
+    """Something customers care about, or a group of such things (one level deep)."""
+
+    __tablename__ = "component"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True, default=new_code)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    is_group: Mapped[bool] = mapped_column(Boolean, default=False)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("component.id"))
+    # Components removed from the config are hidden, never deleted, so history survives.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    group: Mapped[Component | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Component]] = relationship(back_populates="group")
+
+
+class StatusChange(db.Model):
+    """One entry of a component's append-only status history."""
+
+    __tablename__ = "status_change"
+    __table_args__ = (Index("ix_status_change_component_at", "component_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"))
+    status: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cause: Mapped[str] = mapped_column(String(16))
+    # The incident or maintenance behind the change, when there is one.
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    component: Mapped[Component] = relationship()
+
+
+class Incident(db.Model):
+    """A public event with a timeline of updates: an incident or a scheduled maintenance."""
+
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_kind_status", "kind", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True, default=new_code)
+    kind: Mapped[str] = mapped_column(String(16), default="incident")
+    name: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(32))
+    impact: Mapped[str] = mapped_column(String(16), default="none")
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    monitoring_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scheduled_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    updates: Mapped[list[IncidentUpdate]] = relationship(
+        back_populates="incident", order_by="IncidentUpdate.created_at.desc()"
+    )
+    affected: Mapped[list[AffectedComponent]] = relationship(back_populates="incident")
+
+
+class AffectedComponent(db.Model):
+    """A component an incident affects, and the status the incident gives it."""
+
+    __tablename__ = "affected_component"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+
+    incident: Mapped[Incident] = relationship(back_populates="affected")
+    component: Mapped[Component] = relationship()
+
+
+class IncidentUpdate(db.Model):
+    """One entry of an incident's timeline; never overwritten."""
+
+    __tablename__ = "incident_update"
+    __table_args__ = (Index("ix_incident_update_incident_created", "incident_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True, default=new_code)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    status: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    # None for the system's own updates.
+    author: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    display_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    incident: Mapped[Incident] = relationship(back_populates="updates")
+    changes: Mapped[list[UpdateComponentChange]] = relationship(back_populates="update")
+
+
+class UpdateComponentChange(db.Model):
+    """A component status change that an incident update made."""
+
+    __tablename__ = "update_component_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("incident_update.id"))
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"))
+    old_status: Mapped[str] = mapped_column(String(32))
+    new_status: Mapped[str] = mapped_column(String(32))
+
+    update: Mapped[IncidentUpdate] = relationship(back_populates="changes")
+    component: Mapped[Component] = relationship()

@@ -1,0 +1,38 @@
+"""Migrations build the whole schema from nothing, and match the models."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import inspect
+
+from statuspage import create_app
+from statuspage.db import db
+
+
+def test_upgrade_an_empty_database_matches_the_models(tmp_path) -> None:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"})
+    with app.app_context():
+        assert not inspect(db.engine).has_table("component")
+        upgrade()
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"component", "status_change", "incident", "incident_update"} <= tables
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []
+        upgrade()  # a second upgrade is a no-op
+        db.engine.dispose()
+
+
+def test_app_start_syncs_components_once_migrated(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    again = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    response = again.test_client().get("/")
+    assert "Live Updates" in response.get_data(as_text=True)
+    with again.app_context():
+        db.engine.dispose()
