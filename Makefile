@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint clean bench-probes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,3 +27,6 @@ test: lint
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+
+bench-probes: $(STAMP)
+	$(BIN)/python bench/probe_cycle.py

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from probes import ProbeDefinition, probe_key
+
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -38,6 +40,7 @@ class ComponentConfig:
     name: str
     description: str | None = None
     group: str | None = None
+    probes: tuple[ProbeDefinition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,12 @@ class StatusConfig:
     path: Path
     site: SiteConfig
     components: tuple[ComponentConfig, ...] = field(default_factory=tuple)
+    raw_days: int = 30
+
+    @property
+    def probes(self) -> list[ProbeDefinition]:
+        """Return every probe of every component, in file order."""
+        return [probe for component in self.components for probe in component.probes]
 
     def groups(self) -> list[str]:
         """Return group names in the order they first appear."""
@@ -87,6 +96,71 @@ class _Table:
             self.fail(f"{self.where}: key {key!r} must be a non-empty string, got {value!r}")
         return value.strip()
 
+    def number(self, key: str, default: float, *, integer: bool = False, minimum: float = 0) -> Any:
+        """Return a number at least `minimum` (an integer when asked), or the default."""
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        kind = "a whole number" if integer else "a number"
+        valid_type = int if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, valid_type) or value < minimum:
+            self.fail(f"{self.where}: key {key!r} must be {kind} >= {minimum:g}, got {value!r}")
+        return value
+
+    def statuses(self, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        """Return a list of HTTP status codes."""
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 599 for v in value
+        ):
+            self.fail(f"{self.where}: key {key!r} must be a list of HTTP codes, got {value!r}")
+        return tuple(value)
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        """Return a list of strings."""
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            self.fail(f"{self.where}: key {key!r} must be a list of strings, got {value!r}")
+        return tuple(value)
+
+    def mapping(self, key: str, *, string_values: bool = False) -> dict[str, Any] | None:
+        """Return an inline table (with string values only, when asked)."""
+        if key not in self.data:
+            return None
+        value = self.data[key]
+        if not isinstance(value, dict) or (
+            string_values and not all(isinstance(v, str) for v in value.values())
+        ):
+            what = "a table of strings" if string_values else "a table"
+            self.fail(f"{self.where}: key {key!r} must be {what}, got {value!r}")
+        return value
+
+
+# Timing and confirmation settings: set in [defaults], overridable per probe.
+PROBE_DEFAULTS: dict[str, tuple[float, bool, float]] = {
+    # key: (default, whole number?, minimum)
+    "interval_s": (60, False, 1),
+    "timeout_s": (10, False, 0.1),
+    "degraded_ms": (3000, False, 0),
+    "failures_to_open": (3, True, 1),
+    "successes_to_close": (2, True, 1),
+}
+PROBE_KEYS = set(PROBE_DEFAULTS) | {
+    "name",
+    "method",
+    "url",
+    "headers",
+    "json",
+    "expect_status",
+    "expect_json",
+    "expect_text",
+    "degraded_status",
+    "requires_env",
+}
+HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
 
 def load_config(path: str | Path) -> StatusConfig:
     """Read and validate the configuration file, raising ConfigError on any problem."""
@@ -104,15 +178,22 @@ def load_config(path: str | Path) -> StatusConfig:
 
 def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
     """Validate an already-parsed TOML document."""
-    top = _Table(path, "top level", raw, {"site", "components"})
+    top = _Table(path, "top level", raw, {"site", "defaults", "retention", "components"})
     site = _parse_site(_Table(path, "[site]", raw.get("site", {}), {"name", "url", "timezone"}))
+    defaults_table = _Table(path, "[defaults]", raw.get("defaults", {}), set(PROBE_DEFAULTS))
+    defaults = {
+        key: defaults_table.number(key, default, integer=integer, minimum=minimum)
+        for key, (default, integer, minimum) in PROBE_DEFAULTS.items()
+    }
+    retention = _Table(path, "[retention]", raw.get("retention", {}), {"raw_days"})
+    raw_days = retention.number("raw_days", 30, integer=True, minimum=1)
     entries = raw.get("components", [])
     if not isinstance(entries, list):
         top.fail("'components' must be an array of tables: write [[components]]")
     components: list[ComponentConfig] = []
     seen: dict[str, str] = {}
     for index, entry in enumerate(entries, start=1):
-        component = _parse_component(path, index, entry)
+        component = _parse_component(path, index, entry, defaults)
         if component.slug in seen:
             other = seen[component.slug]
             top.fail(f"component {component.slug!r}: duplicate slug (also used by {other!r})")
@@ -121,7 +202,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
     for group in dict.fromkeys(c.group for c in components if c.group):
         if slugify(group) in seen:
             top.fail(f"group {group!r}: its slug {slugify(group)!r} is also a component slug")
-    return StatusConfig(path=path, site=site, components=tuple(components))
+    return StatusConfig(path=path, site=site, components=tuple(components), raw_days=raw_days)
 
 
 def _parse_site(table: _Table) -> SiteConfig:
@@ -137,17 +218,72 @@ def _parse_site(table: _Table) -> SiteConfig:
     return SiteConfig(name=name, url=url, timezone=timezone)
 
 
-def _parse_component(path: Path, index: int, entry: Any) -> ComponentConfig:
+def _parse_component(
+    path: Path, index: int, entry: Any, defaults: dict[str, Any]
+) -> ComponentConfig:
     label = f"component #{index}"
     if isinstance(entry, dict) and isinstance(entry.get("slug"), str):
         label = f"component {entry['slug']!r}"
-    table = _Table(path, label, entry, {"slug", "name", "description", "group"})
+    table = _Table(path, label, entry, {"slug", "name", "description", "group", "probes"})
     slug = table.string("slug", required=True)
     if not SLUG_PATTERN.match(slug):
         table.fail(f"{label}: key 'slug' must be lowercase letters, digits and dashes")
+    entries = table.data.get("probes", [])
+    if not isinstance(entries, list):
+        table.fail(f"{label}: 'probes' must be an array of tables: write [[components.probes]]")
+    probes: list[ProbeDefinition] = []
+    for number, probe_entry in enumerate(entries, start=1):
+        probe = _parse_probe(path, f"{label}, probe #{number}", slug, probe_entry, defaults)
+        if any(p.key == probe.key for p in probes):
+            table.fail(f"{label}, probe {probe.name!r}: duplicate probe name")
+        probes.append(probe)
     return ComponentConfig(
         slug=slug,
         name=table.string("name", required=True),
         description=table.string("description"),
         group=table.string("group"),
+        probes=tuple(probes),
     )
+
+
+def _parse_probe(
+    path: Path, label: str, component: str, entry: Any, defaults: dict[str, Any]
+) -> ProbeDefinition:
+    if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+        label = f"{label.rsplit(', probe', 1)[0]}, probe {entry['name']!r}"
+    table = _Table(path, label, entry, PROBE_KEYS)
+    name = table.string("name", required=True)
+    url = table.string("url", required=True)
+    if not re.match(r"^(https?://|\$\{)", url):
+        table.fail(f"{label}: key 'url' must start with http:// or https://, got {url!r}")
+    method = table.string("method", default="GET").upper()
+    if method not in HTTP_METHODS:
+        table.fail(f"{label}: key 'method' must be one of {', '.join(sorted(HTTP_METHODS))}")
+    expect_text = table.data.get("expect_text")
+    if expect_text is not None and not isinstance(expect_text, str):
+        table.fail(f"{label}: key 'expect_text' must be a string, got {expect_text!r}")
+    timings = {
+        key: table.number(key, defaults[key], integer=integer, minimum=minimum)
+        for key, (_, integer, minimum) in PROBE_DEFAULTS.items()
+    }
+    try:
+        return ProbeDefinition(
+            key=probe_key(component, name),
+            component=component,
+            name=name,
+            url=url,
+            method=method,
+            headers=table.mapping("headers", string_values=True) or {},
+            json=table.data.get("json"),
+            expect_status=table.statuses("expect_status", (200,)),
+            expect_json=table.mapping("expect_json"),
+            expect_text=expect_text,
+            degraded_status=table.statuses("degraded_status", ()),
+            requires_env=table.strings("requires_env"),
+            **timings,
+        )
+    except ValueError as error:
+        # The definition's own checks (say, a status both expected and degraded).
+        message = str(error).split(": ", 1)[-1]
+        table.fail(f"{label}: {message}")
+        raise  # unreachable: fail raises

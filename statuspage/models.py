@@ -1,10 +1,20 @@
-"""The stored state: components, their status history, incidents and their updates."""
+"""The stored state: components, status history, incidents, updates and probe results."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.db import UTCDateTime, db, new_code, utcnow
@@ -123,3 +133,43 @@ class UpdateComponentChange(db.Model):
 
     update: Mapped[IncidentUpdate] = relationship(back_populates="changes")
     component: Mapped[Component] = relationship()
+
+
+class ProbeResult(db.Model):
+    """One run of one probe from one location, kept for `[retention] raw_days`."""
+
+    __tablename__ = "probe_result"
+    __table_args__ = (
+        Index("ix_probe_result_probe_location_started", "probe_key", "location", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The id the probe gave the result, so a result delivered twice is stored once.
+    result_id: Mapped[str] = mapped_column(String(64), unique=True)
+    probe_key: Mapped[str] = mapped_column(String(200))
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"))
+    location: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(16))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ProbeRollup(db.Model):
+    """One probe's results from one location over one UTC day, kept forever."""
+
+    __tablename__ = "probe_rollup"
+    __table_args__ = (UniqueConstraint("probe_key", "location", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    probe_key: Mapped[str] = mapped_column(String(200))
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"))
+    location: Mapped[str] = mapped_column(String(100))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    checks: Mapped[int] = mapped_column(Integer)
+    down: Mapped[int] = mapped_column(Integer)
+    degraded: Mapped[int] = mapped_column(Integer)
+    latency_p50: Mapped[float | None] = mapped_column(Float)
+    latency_p95: Mapped[float | None] = mapped_column(Float)
+    latency_max: Mapped[float | None] = mapped_column(Float)

@@ -51,7 +51,7 @@ def test_development_key_is_generated_once_and_kept(monkeypatch, tmp_path) -> No
 def test_healthz_ok(client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "newest_result_age_s": None}
 
 
 def test_healthz_503_when_database_unreachable(tmp_path) -> None:

@@ -1,0 +1,686 @@
+"""Run one probe: one bounded HTTP exchange, judged against the definition's expectations.
+
+Bounds, so that a misbehaving endpoint can never stall the prober:
+
+- A whole-exchange deadline of ``timeout_s`` covers connect, headers, redirects and body.
+  requests' own timeout is per socket operation (a server trickling one byte per second never
+  trips it), so a timer shuts down the probe's socket when the deadline passes, and the body
+  is read in small pieces with the deadline checked in between. Only DNS resolution escapes
+  the timer (it is a blocking C call); ``ProbeRunner`` stops waiting for such a probe.
+- At most 1 MiB of body is read; a larger body is judged on its first MiB.
+- At most 5 redirects are followed.
+
+Reasons are built from our own classification, never from exception text (requests puts the
+URL, which may hold an expanded secret, into its messages), and are scrubbed of secrets anyway.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import os
+import re
+import socket
+import ssl
+import threading
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from probes.definitions import (
+    Outcome,
+    ProbeDefinition,
+    expand,
+    missing_env,
+    scrub,
+    secret_values,
+)
+from probes.results import Result
+
+logger = logging.getLogger("probes")
+
+USER_AGENT = "capgo-status-probe"
+MAX_BODY_BYTES = 1024 * 1024
+MAX_REDIRECTS = 5
+BLOCKED_ERROR = "provider_infrastructure_request_blocked"
+
+_READ_SIZE = 16 * 1024
+_SHOWN_CHARS = 60
+_MAX_REASON_CHARS = 240
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Credentials that must not follow a redirect to another host.
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]+")
+_CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.IGNORECASE)
+
+
+def _utcnow() -> datetime:
+    """Return the current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def format_seconds(seconds: float) -> str:
+    """Return a timeout as shown in reasons: ``10 s``, ``2 s``, ``0.5 s``."""
+    return f"{round(seconds, 3):g} s"
+
+
+# --- Secrets in third-party log records -------------------------------------------------------
+
+
+class _ActiveSecrets:
+    """The secret values of the probes running right now, across threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    @contextmanager
+    def hold(self, secrets: Iterable[str]) -> Iterator[None]:
+        """Register ``secrets`` for the duration of the block."""
+        held = list(secrets)
+        with self._lock:
+            self._counts.update(held)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._counts.subtract(held)
+                self._counts += Counter()  # drops the entries that reached zero
+
+    def snapshot(self) -> list[str]:
+        """Return the secrets currently held."""
+        with self._lock:
+            return list(self._counts)
+
+
+_ACTIVE_SECRETS = _ActiveSecrets()
+
+
+class _ScrubSecrets(logging.Filter):
+    """Replace the secrets of running probes in log records before any handler sees them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Scrub the message and any traceback text; never drop the record."""
+        secrets = _ACTIVE_SECRETS.snapshot()
+        if not secrets:
+            return True
+        try:
+            message = record.getMessage()
+            clean = scrub(message, secrets)
+            if clean != message:
+                record.msg, record.args = clean, None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = scrub(record.exc_text, secrets)
+        except Exception:  # a malformed record is the handler's problem, not ours
+            pass
+        return True
+
+
+# urllib3 logs request lines (with the query string) at DEBUG. Logger filters only see records
+# logged on that very logger, so each module logger gets the filter, not just "urllib3".
+_SCRUBBED_LOGGERS = (
+    "probes",
+    "requests",
+    "urllib3.connection",
+    "urllib3.connectionpool",
+    "urllib3.poolmanager",
+    "urllib3.response",
+    "urllib3.util.retry",
+)
+_SCRUBBER = _ScrubSecrets()
+for _name in _SCRUBBED_LOGGERS:
+    logging.getLogger(_name).addFilter(_SCRUBBER)
+
+
+# --- The deadline and the sockets it guards ---------------------------------------------------
+
+_local = threading.local()
+
+
+class _Deadline:
+    """A whole-exchange deadline that shuts down the probe's sockets when it passes."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expires_at = time.monotonic() + seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        """Start the timer and let connections made by this thread register with it."""
+        _local.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Stop the timer; the sockets are closed with the session."""
+        self._timer.cancel()
+        _local.deadline = None
+        with self._lock:
+            self._sockets.clear()
+
+    def remaining(self) -> float:
+        """Return the seconds left (negative once passed)."""
+        return self.expires_at - time.monotonic()
+
+    def passed(self) -> bool:
+        """Return whether the deadline has passed."""
+        return self.expired or self.remaining() <= 0
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """Shut ``sock`` down when the deadline passes (at once if it already has)."""
+        if sock is None:
+            return
+        with self._lock:
+            if not self.expired:
+                self._sockets.append(sock)
+                return
+        _shutdown(sock)
+
+    def _expire(self) -> None:
+        """Mark the deadline passed and wake every blocked read with end-of-file."""
+        with self._lock:
+            self.expired = True
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    """Shut a socket down for both directions, ignoring sockets already closed."""
+    with suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _watch_current(sock: socket.socket | None) -> None:
+    """Hand a fresh connection's socket to the deadline of the probe running in this thread."""
+    deadline: _Deadline | None = getattr(_local, "deadline", None)
+    if deadline is not None:
+        deadline.watch(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    """An HTTP connection whose socket the current probe's deadline can shut down."""
+
+    def connect(self) -> None:
+        """Connect, then register the socket."""
+        super().connect()
+        _watch_current(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        """Register a kept-alive socket with the probe reusing it, then send."""
+        _watch_current(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    """An HTTPS connection whose socket the current probe's deadline can shut down."""
+
+    def connect(self) -> None:
+        """Connect and handshake (bounded by socket timeouts), then register the socket."""
+        super().connect()
+        _watch_current(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        """Register a kept-alive socket with the probe reusing it, then send."""
+        _watch_current(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _ProbeAdapter(HTTPAdapter):
+    """A transport adapter whose connections obey the probe deadline."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """Create the pool manager with deadline-aware connection pools."""
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool,
+            "https": _WatchedHTTPSPool,
+        }
+
+
+def new_session() -> requests.Session:
+    """Return a session set up for probing (pass one to ``run_probe`` to change ``verify``)."""
+    session = requests.Session()
+    # Proxies and ~/.netrc from the environment would change what is measured and could attach
+    # credentials no definition asked for.
+    session.trust_env = False
+    session.max_redirects = MAX_REDIRECTS
+    adapter = _ProbeAdapter(max_retries=0)  # a retry would hide the failure we look for
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+# --- One exchange -----------------------------------------------------------------------------
+
+
+class _Failure(Exception):
+    """A failure whose public reason is already known."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class _Answer:
+    """What the final response said, filled in as it arrives."""
+
+    status: int | None = None
+    body: bytes = b""
+    truncated: bool = False
+    content_type: str = ""
+
+
+def _read_body(response: requests.Response, deadline: _Deadline) -> tuple[bytes, bool]:
+    """Read at most 1 MiB of the body before the deadline; return it and whether more came."""
+    raw = response.raw
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_BODY_BYTES:  # one read past the limit tells "exactly 1 MiB" from "more"
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise _Failure(_timeout_reason(deadline.seconds))
+        sock = getattr(getattr(raw, "connection", None), "sock", None)
+        if sock is not None:
+            # Backstop for sessions without the deadline timer: no single read outlives it.
+            sock.settimeout(remaining)
+        # read1 does at most one socket read; read(amt) would loop until amt bytes came.
+        chunk = raw.read1(_READ_SIZE, decode_content=False)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if deadline.expired:
+        # The timer's shutdown looks like end-of-file to a body delimited by the connection.
+        raise _Failure(_timeout_reason(deadline.seconds))
+    body = b"".join(chunks)
+    return body[:MAX_BODY_BYTES], size > MAX_BODY_BYTES
+
+
+def _decode_content(body: bytes, encoding: str) -> tuple[bytes, bool] | None:
+    """Undo gzip/deflate (bounded to 1 MiB of output); None when the encoding is unknown."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body, False
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        # 47 = zlib or gzip header, auto-detected; -15 = raw deflate, which some servers send.
+        for wbits in (47, -15):
+            decompressor = zlib.decompressobj(wbits)
+            try:
+                data = decompressor.decompress(body, MAX_BODY_BYTES)
+            except zlib.error:
+                continue
+            return data, bool(decompressor.unconsumed_tail)
+    return None
+
+
+def _exchange(
+    session: requests.Session,
+    request: ProbeDefinition,
+    secret_headers: frozenset[str],
+    deadline: _Deadline,
+    answer: _Answer,
+) -> None:
+    """Send the request, follow redirects by hand and read the final body into ``answer``."""
+    method, url, body = request.method, request.url, request.json
+    # Identity encoding keeps the 1 MiB bound a bound on what we hold, not on compressed bytes.
+    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(
+        {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+    )
+    headers.update(request.headers)
+    for hop in range(MAX_REDIRECTS + 1):
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise _Failure(_timeout_reason(deadline.seconds))
+        # Redirects are followed here, not by requests: requests reads each redirect body in
+        # full (unbounded, undeadlined) and would restart the timeout on every hop.
+        response = session.request(
+            method,
+            url,
+            headers=dict(headers),
+            json=body,
+            timeout=(remaining, remaining),
+            stream=True,
+            allow_redirects=False,
+        )
+        try:
+            answer.status = response.status_code
+            target = session.get_redirect_target(response)
+            if response.status_code not in _REDIRECT_STATUSES or not target:
+                answer.content_type = response.headers.get("content-type", "")
+                raw_body, truncated = _read_body(response, deadline)
+                decoded = _decode_content(raw_body, response.headers.get("content-encoding", ""))
+                # An unknown encoding leaves bytes no check can read: judged as not JSON/text.
+                answer.body, more = decoded if decoded is not None else (b"", False)
+                answer.truncated = truncated or more
+                return
+        finally:
+            # Closing without reading the rest drops the connection instead of draining it.
+            response.close()
+        if hop == MAX_REDIRECTS:
+            raise _Failure("too many redirects")
+        next_url = urljoin(response.url, target)
+        status = response.status_code
+        if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+            method, body = "GET", None  # what browsers and requests do
+            headers.pop("Content-Type", None)
+        if session.should_strip_auth(response.url, next_url):
+            for name in list(headers):
+                if name.lower() in _CREDENTIAL_HEADERS or name.lower() in secret_headers:
+                    del headers[name]
+        url = next_url
+
+
+# --- Judging ----------------------------------------------------------------------------------
+
+
+def _timeout_reason(timeout_s: float) -> str:
+    """Return the reason for a probe that ran out of time."""
+    return f"timeout after {format_seconds(timeout_s)}"
+
+
+def _clean(text: str, secrets: Iterable[str]) -> str:
+    """Return server-supplied text fit for a reason: scrubbed, one line, at most 60 chars."""
+    text = _CONTROL_CHARS.sub(" ", scrub(text, secrets)).strip()
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+
+
+def _show(value: Any, secrets: Iterable[str]) -> str:
+    """Return a JSON value as shown in reasons (JSON spelling, scrubbed, truncated)."""
+    if isinstance(value, str):
+        value = scrub(value, secrets)  # before json.dumps escapes characters of the secret
+    return _clean(json.dumps(value, ensure_ascii=False), secrets)
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    """Return whether two JSON values are equal, with true/false never equal to 1/0."""
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return type(actual) is type(expected) and actual == expected
+    return bool(actual == expected)
+
+
+def _matches(actual: Any, expected: Any) -> bool:
+    """Return whether ``actual`` satisfies one expected value (objects match as subsets)."""
+    if isinstance(expected, Mapping):
+        return _json_mismatch(expected, actual, "json", ()) is None
+    return _same(actual, expected)
+
+
+def _expected_text(expected: Any, secrets: Iterable[str]) -> str:
+    """Return how an expectation is described after "expected"."""
+    if isinstance(expected, Mapping):
+        return "an object"
+    if isinstance(expected, list):
+        return "one of " + ", ".join(_show(item, secrets) for item in expected)
+    return _show(expected, secrets)
+
+
+def _json_mismatch(
+    expected: Mapping[str, Any], actual: Any, path: str, secrets: Iterable[str]
+) -> str | None:
+    """Return why ``actual`` does not contain ``expected``, or None when it does.
+
+    Every expected key must be present; a list means "one of these"; objects recurse.
+    """
+    if not isinstance(actual, dict):
+        return f"{path} = {_show(actual, secrets)}, expected an object"
+    for key, want in expected.items():
+        where = f"{path}.{key}"
+        if key not in actual:
+            return f"{where} missing, expected {_expected_text(want, secrets)}"
+        got = actual[key]
+        if isinstance(want, Mapping):
+            mismatch = _json_mismatch(want, got, where, secrets)
+            if mismatch:
+                return mismatch
+        elif isinstance(want, list):
+            if not any(_matches(got, option) for option in want):
+                return f"{where} = {_show(got, secrets)}, expected {_expected_text(want, secrets)}"
+        elif not _same(got, want):
+            return f"{where} = {_show(got, secrets)}, expected {_expected_text(want, secrets)}"
+    return None
+
+
+def _statuses(statuses: tuple[int, ...]) -> str:
+    """Return ``200``, ``200 or 204``, ``200, 201 or 204``."""
+    shown = [str(s) for s in statuses]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+
+
+_NOT_PARSED = object()
+
+
+def _parse_json(answer: _Answer) -> Any:
+    """Return the body as JSON, or ``_NOT_PARSED`` when it is not (or was cut short)."""
+    if answer.truncated:
+        return _NOT_PARSED
+    try:
+        return json.loads(answer.body)
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested arrays
+        return _NOT_PARSED
+
+
+def _text(answer: _Answer) -> str:
+    """Return the body as text, in its declared charset (UTF-8 when none)."""
+    match = _CHARSET.search(answer.content_type)
+    try:
+        return answer.body.decode(match[1] if match else "utf-8", errors="replace")
+    except LookupError:
+        return answer.body.decode("utf-8", errors="replace")
+
+
+def _judge(
+    definition: ProbeDefinition, answer: _Answer, latency_ms: float, secrets: Iterable[str]
+) -> tuple[Outcome, str]:
+    """Return the outcome and reason for a complete answer."""
+    status = answer.status
+    data = _parse_json(answer)
+    error = data.get("error") if isinstance(data, dict) else None
+    if status == 200 and error == BLOCKED_ERROR:
+        # The probe itself is blocked (hosted in a provider range Capgo refuses): it proves
+        # nothing about the service, so it must not count as up.
+        return Outcome.DOWN, f"blocked: {BLOCKED_ERROR}"
+    if status not in definition.expect_status:
+        if status in definition.degraded_status:
+            if isinstance(error, str) and _clean(error, secrets):
+                return Outcome.DEGRADED, f"HTTP {status} {_clean(error, secrets)} (degraded)"
+            return Outcome.DEGRADED, f"HTTP {status} (degraded)"
+        return Outcome.DOWN, f"HTTP {status}, expected {_statuses(definition.expect_status)}"
+    if definition.expect_json is not None:
+        if answer.truncated:
+            return Outcome.DOWN, "body over 1 MiB"
+        if data is _NOT_PARSED:
+            return Outcome.DOWN, "body is not JSON"
+        mismatch = _json_mismatch(definition.expect_json, data, "json", secrets)
+        if mismatch:
+            return Outcome.DOWN, mismatch
+    if definition.expect_text is not None and definition.expect_text not in _text(answer):
+        return Outcome.DOWN, f"body does not contain {_show(definition.expect_text, ())}"
+    if latency_ms > definition.degraded_ms:
+        limit = round(definition.degraded_ms)
+        return Outcome.DEGRADED, f"slow: {round(latency_ms)} ms > {limit} ms"
+    return Outcome.UP, ""
+
+
+# --- Classifying failures ---------------------------------------------------------------------
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """Yield ``exc`` and every exception it wraps (causes, contexts, args, ``.reason``)."""
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = (current.__cause__, current.__context__, getattr(current, "reason", None))
+        stack.extend(e for e in (*linked, *current.args) if isinstance(e, BaseException))
+
+
+def _ssl_reason(error: ssl.SSLError) -> str:
+    """Return a short reason from OpenSSL's reason code (``WRONG_VERSION_NUMBER``)."""
+    code = error.reason if isinstance(error.reason, str) else ""
+    text = re.sub(r"[^a-z0-9]+", " ", code.lower()).strip()[:_SHOWN_CHARS]
+    return text or "handshake failed"
+
+
+_TIMEOUTS = (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
+_BAD_URL = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.URLRequired,
+    urllib3.exceptions.LocationValueError,
+)
+_CUT_SHORT = (
+    http.client.IncompleteRead,
+    requests.exceptions.ChunkedEncodingError,
+    urllib3.exceptions.ProtocolError,
+)
+_CONNECTION = (requests.ConnectionError, OSError, http.client.HTTPException)
+
+
+def _classify(exc: Exception, deadline: _Deadline) -> str | None:
+    """Return the public reason for a failed exchange, or None for an unexpected error."""
+    if isinstance(exc, _Failure):
+        return exc.reason
+    causes = list(_causes(exc))
+
+    def first(*types: type[BaseException]) -> BaseException | None:
+        return next((c for c in causes if isinstance(c, types)), None)
+
+    # urllib3's NewConnectionError (refused, DNS...) subclasses its ConnectTimeoutError for
+    # history's sake; it is not a timeout.
+    timed_out = any(
+        isinstance(c, _TIMEOUTS) and not isinstance(c, urllib3.exceptions.NewConnectionError)
+        for c in causes
+    )
+    if deadline.expired or timed_out:
+        return _timeout_reason(deadline.seconds)
+    if first(ssl.SSLCertVerificationError):
+        return "TLS: certificate verify failed"
+    ssl_error = first(ssl.SSLError)
+    if isinstance(ssl_error, ssl.SSLError):
+        return f"TLS: {_ssl_reason(ssl_error)}"
+    if first(requests.exceptions.SSLError, urllib3.exceptions.SSLError):
+        return "TLS: handshake failed"
+    if first(socket.gaierror, urllib3.exceptions.NameResolutionError):
+        return "DNS lookup failed"
+    if first(ConnectionRefusedError):
+        return "connection refused"
+    if first(http.client.RemoteDisconnected):  # before ConnectionResetError: it is one
+        return "connection closed without response"
+    if first(ConnectionResetError, BrokenPipeError):
+        return "connection reset"
+    if first(*_BAD_URL):
+        return "invalid URL"
+    if first(*_CUT_SHORT):
+        return "connection closed during body"
+    if first(*_CONNECTION):
+        return "connection failed"
+    if first(requests.RequestException):
+        return "request failed"
+    return None
+
+
+# --- The public entry point -------------------------------------------------------------------
+
+
+def run_probe(
+    definition: ProbeDefinition,
+    *,
+    location: str,
+    environ: Mapping[str, str] = os.environ,
+    session: requests.Session | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    now: Callable[[], datetime] = _utcnow,
+) -> Result:
+    """Run one probe and return its result.
+
+    Raises ``ValueError`` (naming variables, never values) when the probe is not configured:
+    callers filter with ``configured()`` / ``missing_env()`` first. ``clock`` (seconds,
+    monotonic) measures latency; the deadline always runs on the real monotonic clock.
+    Pass a session from ``new_session()`` (a plain session loses the deadline timer and
+    keeps only per-read timeouts). Unexpected errors propagate; ``ProbeRunner`` turns them
+    into results.
+    """
+    missing = missing_env(definition, environ)
+    if missing:
+        raise ValueError(f"{definition.key}: not configured, unset: {', '.join(missing)}")
+    request = expand(definition, environ)
+    secrets = secret_values(definition, environ)
+    secret_headers = frozenset(
+        name.lower() for name, value in definition.headers.items() if "${" in value
+    )
+    answer = _Answer()
+    own_session = session is None
+    session = session or new_session()
+    logger.debug("probe %s: %s %s", definition.key, definition.method, definition.url)
+    started_at = now()
+    start = clock()
+    try:
+        with _ACTIVE_SECRETS.hold(secrets), _Deadline(definition.timeout_s) as deadline:
+            try:
+                _exchange(session, request, secret_headers, deadline, answer)
+            except Exception as exc:
+                latency_ms = (clock() - start) * 1000
+                reason = _classify(exc, deadline)
+                if reason is None:
+                    raise
+                outcome = Outcome.DOWN
+            else:
+                latency_ms = (clock() - start) * 1000
+                outcome, reason = _judge(definition, answer, latency_ms, secrets)
+    finally:
+        if own_session:
+            session.close()
+    reason = scrub(reason, secrets)[:_MAX_REASON_CHARS]
+    logger.log(
+        logging.DEBUG if outcome is Outcome.UP else logging.INFO,
+        "probe %s: %s%s (%.0f ms)",
+        definition.key,
+        outcome.value,
+        f", {reason}" if reason else "",
+        latency_ms,
+    )
+    return Result(
+        probe_key=definition.key,
+        component=definition.component,
+        location=location,
+        started_at=started_at,
+        latency_ms=latency_ms,
+        outcome=outcome,
+        http_status=answer.status,
+        reason=reason,
+    )

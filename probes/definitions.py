@@ -1,0 +1,306 @@
+"""Probe definitions: what to request, what answer counts as healthy, and how secrets get in.
+
+Secrets never live in a definition. A definition holds templates: the URL, header values and
+strings inside the JSON body may reference environment variables with this syntax:
+
+- ``${NAME}``: the value of ``NAME``; the probe is not configured when it is unset or empty.
+- ``${NAME:-default}``: the value of ``NAME``, or ``default`` when it is unset or empty.
+- ``$$``: a literal ``$`` (so ``$${NAME}`` is the literal text ``${NAME}``).
+- Anything else (``$NAME``, ``${not-a-name}``, a lone ``$``) is left exactly as written.
+
+``NAME`` is a letter or underscore followed by letters, digits or underscores. The default runs
+up to the first ``}`` and is not itself expanded.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+
+REDACTED = "(redacted)"
+
+# One token per match: "$$", or "${NAME}" / "${NAME:-default}". Scanning with one pattern means
+# "$${NAME}" is read as "$$" then literal text, never as a reference.
+_TOKEN = re.compile(
+    r"\$(?:(?P<dollar>\$)|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\})"
+)
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+class Outcome(StrEnum):
+    """The verdict of one probe run."""
+
+    UP = "up"
+    DEGRADED = "degraded"
+    DOWN = "down"
+
+
+def slugify(text: str) -> str:
+    """Return a lowercase ASCII slug of ``text`` (letters and digits joined by dashes)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
+    if not slug:
+        raise ValueError(f"cannot make a slug from {text!r}")
+    return slug
+
+
+def probe_key(component_slug: str, name: str) -> str:
+    """Return the stable key ``<component-slug>/<slugified probe name>``."""
+    if not component_slug or "/" in component_slug:
+        raise ValueError(f"invalid component slug {component_slug!r}")
+    return f"{component_slug}/{slugify(name)}"
+
+
+@dataclass(frozen=True)
+class ProbeDefinition:
+    """One check of one endpoint, as configured (templates, not expanded values)."""
+
+    key: str
+    component: str
+    name: str
+    url: str
+    method: str = "GET"
+    # Mappings cannot be hashed, so they are left out of the hash (but not out of equality).
+    headers: Mapping[str, str] = field(default_factory=dict, hash=False, repr=False)
+    json: Any = field(default=None, hash=False, repr=False)
+    expect_status: tuple[int, ...] = (200,)
+    expect_json: Mapping[str, Any] | None = field(default=None, hash=False)
+    expect_text: str | None = None
+    degraded_status: tuple[int, ...] = ()
+    interval_s: float = 60
+    timeout_s: float = 10
+    degraded_ms: float = 3000
+    failures_to_open: int = 3
+    successes_to_close: int = 2
+    requires_env: tuple[str, ...] = ()
+    # True on the copy made by expand(): it holds secrets, so describe() refuses it and repr()
+    # hides its URL.
+    expanded: bool = field(default=False, compare=False)
+
+    @classmethod
+    def build(cls, component: str, name: str, url: str, **options: Any) -> ProbeDefinition:
+        """Return a definition whose key is derived from the component slug and the name."""
+        return cls(probe_key(component, name), component, name, url, **options)
+
+    def __post_init__(self) -> None:
+        """Normalise containers and reject definitions that could never be judged."""
+        set_ = object.__setattr__  # the dataclass is frozen; normalising happens once, here
+        set_(self, "method", self.method.upper())
+        # A private plain-dict copy: later changes to the caller's mapping cannot leak in, and
+        # the definition stays picklable (a mappingproxy is not).
+        set_(self, "headers", dict(self.headers))
+        set_(self, "json", copy.deepcopy(self.json))
+        if self.expect_json is not None:
+            set_(self, "expect_json", copy.deepcopy(dict(self.expect_json)))
+        set_(self, "expect_status", tuple(int(s) for s in self.expect_status))
+        set_(self, "degraded_status", tuple(int(s) for s in self.degraded_status))
+        set_(self, "requires_env", tuple(self.requires_env))
+        if not self.key:
+            raise ValueError("a probe needs a key")
+        if not self.expect_status:
+            raise ValueError(f"{self.key}: expect_status is empty")
+        if set(self.expect_status) & set(self.degraded_status):
+            raise ValueError(f"{self.key}: a status cannot be both expected and degraded")
+        if self.timeout_s <= 0 or self.interval_s <= 0 or self.degraded_ms < 0:
+            raise ValueError(f"{self.key}: timings must be positive")
+        if self.failures_to_open < 1 or self.successes_to_close < 1:
+            raise ValueError(f"{self.key}: confirmation counts must be at least 1")
+
+    def __repr__(self) -> str:
+        """Show the key and the URL template, never an expanded URL."""
+        url = REDACTED if self.expanded else self.url
+        return f"ProbeDefinition(key={self.key!r}, method={self.method!r}, url={url!r})"
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Yield every string inside a JSON-like value, dictionary keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _templates(definition: ProbeDefinition) -> Iterator[str]:
+    """Yield every string of a definition that may reference variables."""
+    yield definition.url
+    yield from definition.headers.values()
+    yield from _strings(definition.json)
+
+
+def referenced_env(definition: ProbeDefinition) -> list[str]:
+    """Return the variable names a definition needs or references, in first-seen order."""
+    names = dict.fromkeys(definition.requires_env)
+    for template in _templates(definition):
+        for match in _TOKEN.finditer(template):
+            if match["name"]:
+                names[match["name"]] = None
+    return list(names)
+
+
+def missing_env(definition: ProbeDefinition, environ: Mapping[str, str]) -> list[str]:
+    """Return the variables that keep this probe from being configured, in first-seen order.
+
+    Empty counts as unset: an empty API key would send keyless requests that count against
+    Capgo's per-IP authentication limit, which is exactly what a polite probe must not do.
+    """
+    missing = dict.fromkeys(name for name in definition.requires_env if not environ.get(name))
+    for template in _templates(definition):
+        for match in _TOKEN.finditer(template):
+            name = match["name"]
+            if name and match["default"] is None and not environ.get(name):
+                missing[name] = None
+    return list(missing)
+
+
+def configured(
+    definitions: Iterable[ProbeDefinition], environ: Mapping[str, str]
+) -> list[ProbeDefinition]:
+    """Return the definitions whose environment is complete (the ones that may run)."""
+    return [d for d in definitions if not missing_env(d, environ)]
+
+
+def expand_text(template: str, environ: Mapping[str, str]) -> str:
+    """Expand ``${NAME}``, ``${NAME:-default}`` and ``$$`` in one string (see module doc)."""
+
+    def substitute(match: re.Match[str]) -> str:
+        if match["dollar"]:
+            return "$"
+        value = environ.get(match["name"], "")
+        if value:
+            return value
+        if match["default"] is not None:
+            return match["default"]
+        raise ValueError(f"environment variable {match['name']} is not set")
+
+    return _TOKEN.sub(substitute, template)
+
+
+def _expand_json(value: Any, environ: Mapping[str, str]) -> Any:
+    """Return a copy of a JSON-like value with every string (keys too) expanded."""
+    if isinstance(value, str):
+        return expand_text(value, environ)
+    if isinstance(value, Mapping):
+        return {_expand_json(k, environ): _expand_json(v, environ) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_expand_json(item, environ) for item in value]
+    return value
+
+
+def expand(definition: ProbeDefinition, environ: Mapping[str, str]) -> ProbeDefinition:
+    """Return a copy with variables expanded in the URL, header values and JSON strings.
+
+    The copy holds secrets: keep it inside the probe run, never describe, log or store it.
+    Raises ``ValueError`` naming the variables (never values) when the probe is not configured.
+    """
+    missing = missing_env(definition, environ)
+    if missing:
+        raise ValueError(f"{definition.key}: environment not set: {', '.join(missing)}")
+    return replace(
+        definition,
+        url=expand_text(definition.url, environ),
+        headers={name: expand_text(value, environ) for name, value in definition.headers.items()},
+        json=_expand_json(definition.json, environ),
+        expanded=True,
+    )
+
+
+def _redact_userinfo(url: str) -> str:
+    """Return ``url`` with a literal password in its user-info part replaced."""
+    parts = urlsplit(url)
+    if parts.password is None or _TOKEN.fullmatch(parts.password):
+        return url
+    user, _, rest = parts.netloc.rpartition("@")
+    username = user.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{username}:{REDACTED}@{rest}"))
+
+
+def describe(definition: ProbeDefinition) -> dict[str, Any]:
+    """Return a description safe to show on pages and in ``config check``.
+
+    The URL and JSON body are the templates as written (secrets arrive only through
+    ``${VAR}``, which stays unexpanded); header values are always redacted because that is
+    where credentials go; variables are listed by name only.
+    """
+    if definition.expanded:
+        raise ValueError("describe() needs the definition as written, not an expanded copy")
+    return {
+        "key": definition.key,
+        "component": definition.component,
+        "name": definition.name,
+        "method": definition.method,
+        "url": _redact_userinfo(definition.url),
+        "headers": dict.fromkeys(definition.headers, REDACTED),
+        "json": copy.deepcopy(definition.json),
+        "env": referenced_env(definition),
+        "expect": {
+            "status": list(definition.expect_status),
+            "degraded_status": list(definition.degraded_status),
+            "json": copy.deepcopy(definition.expect_json),
+            "text": definition.expect_text,
+        },
+        "timing": {
+            "interval_s": definition.interval_s,
+            "timeout_s": definition.timeout_s,
+            "degraded_ms": definition.degraded_ms,
+        },
+        "confirmation": {
+            "failures_to_open": definition.failures_to_open,
+            "successes_to_close": definition.successes_to_close,
+        },
+    }
+
+
+def secret_values(definition: ProbeDefinition, environ: Mapping[str, str]) -> set[str]:
+    """Return every value that must never appear in results or logs for this probe.
+
+    That is the value of every referenced variable that is set, and every header value after
+    expansion. Defaults written in a template are part of the committed configuration and so
+    are not secret unless they end up in a header.
+    """
+    secrets = {environ[name] for name in referenced_env(definition) if environ.get(name)}
+    if not missing_env(definition, environ):
+        secrets.update(
+            expand_text(value, environ) for value in definition.headers.values() if value
+        )
+    return {value for value in secrets if value}
+
+
+# Shorter values are not worth hiding and replacing them would mangle ordinary words and
+# numbers (a variable holding "200" would turn "HTTP 200" into "HTTP ***").
+MIN_SCRUB_LENGTH = 4
+
+
+# What requests leaves unescaped when it re-quotes a URL (requests.utils.requote_uri).
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+def _variants(secret: str) -> set[str]:
+    """Return the forms a secret takes in text: as is, and as it appears inside a URL."""
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote(secret),
+        quote(secret, safe=_URL_SAFE),
+        quote_plus(secret),
+    }
+
+
+def scrub(text: str, secrets: Iterable[str], mask: str = "***") -> str:
+    """Return ``text`` with every secret (and its URL-encoded forms) replaced by ``mask``."""
+    forms = {form for secret in secrets for form in _variants(secret)}
+    # Longest first, so a secret that contains another is replaced whole.
+    for form in sorted(forms, key=len, reverse=True):
+        if len(form) >= MIN_SCRUB_LENGTH:
+            text = text.replace(form, mask)
+    return text

@@ -1,0 +1,110 @@
+"""Run every probe at its interval and record what it finds (APScheduler 3, in UTC)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from probes import ProbeDefinition, ProbeRunner, Result, configured, default_location
+from statuspage.db import utcnow
+from statuspage.recording import prune, record_results
+
+log = logging.getLogger("statuspage.probes")
+
+HOUSEKEEPING_INTERVAL = timedelta(hours=1)
+
+
+def log_result(result: Result) -> None:
+    """Log one line per result: what ran, from where, and how it went."""
+    latency = "-" if result.latency_ms is None else f"{result.latency_ms:.0f} ms"
+    status = result.http_status if result.http_status is not None else "-"
+    log.info(
+        "%s from %s: %s, %s, HTTP %s%s",
+        result.probe_key,
+        result.location,
+        result.outcome,
+        latency,
+        status,
+        f", {result.reason}" if result.reason else "",
+    )
+
+
+class ProbeService:
+    """The probes of one site and location, run and recorded inside the app."""
+
+    def __init__(self, app: Flask, environ: Mapping[str, str] | None = None) -> None:
+        self.app = app
+        self.environ = dict(os.environ if environ is None else environ)
+        self.location = default_location(self.environ)
+        self.config = app.config["STATUS"]
+        self.probes = configured(self.config.probes, self.environ)
+        # One worker per probe, so a cycle where every probe hangs still ends in one timeout.
+        self.runner = ProbeRunner(max_workers=max(32, len(self.probes)))
+
+    def record(self, results: list[Result]) -> None:
+        """Store results in the database, in an app context of their own."""
+        with self.app.app_context():
+            record_results(results)
+
+    def run_once(self) -> list[Result]:
+        """Run every configured probe once, in parallel, and record the results."""
+        results = self.runner.run_cycle(self.probes, location=self.location, environ=self.environ)
+        for result in results:
+            log_result(result)
+        self.record(results)
+        return results
+
+    def run_probe(self, probe: ProbeDefinition) -> None:
+        """Run one probe and record its result; never raise into the scheduler."""
+        try:
+            result = self.runner.run_one(probe, location=self.location, environ=self.environ)
+            if result is None:  # still running from its previous turn
+                return
+            log_result(result)
+            self.record([result])
+        except Exception:
+            log.exception("recording the result of %s failed", probe.key)
+
+    def housekeeping(self) -> None:
+        """Roll up daily figures and prune old raw results."""
+        try:
+            with self.app.app_context():
+                deleted = prune(utcnow(), self.config.raw_days)
+            log.info("housekeeping: rolled up results, pruned %d old ones", deleted)
+        except Exception:
+            log.exception("housekeeping failed")
+
+    def schedule(self, scheduler: BaseScheduler, now: datetime | None = None) -> None:
+        """Add a job per probe, each starting at a random point of its first interval."""
+        now = now or datetime.now(UTC)
+        for probe in self.probes:
+            # Jittered starts keep probes from firing in one burst every minute.
+            start = now + timedelta(seconds=random.uniform(0, probe.interval_s))
+            scheduler.add_job(
+                self.run_probe,
+                IntervalTrigger(seconds=probe.interval_s, start_date=start, timezone=UTC),
+                args=[probe],
+                id=probe.key,
+                name=probe.key,
+                coalesce=True,  # after a pause, run once, not once per missed turn
+                max_instances=1,  # an overrunning probe is skipped, never piled up
+                misfire_grace_time=max(1, int(probe.interval_s / 2)),
+            )
+        scheduler.add_job(
+            self.housekeeping,
+            IntervalTrigger(
+                seconds=HOUSEKEEPING_INTERVAL.total_seconds(),
+                start_date=now + timedelta(seconds=30),
+                timezone=UTC,
+            ),
+            id="housekeeping",
+            coalesce=True,
+            max_instances=1,
+        )
