@@ -64,6 +64,76 @@ BROKEN = [
     ),
 ]
 
+PROBE = '[[components.probes]]\nname = "Worker"\nurl = "https://plugin.capgo.app/ok"\n'
+
+BROKEN += [
+    pytest.param(
+        SITE + COMPONENT + PROBE + "timeout = 3\n",
+        ["component 'live-updates', probe 'Worker'", "unknown key 'timeout'"],
+        id="unknown-probe-key",
+    ),
+    pytest.param(
+        SITE + COMPONENT + '[[components.probes]]\nname = "Worker"\n',
+        ["probe 'Worker'", "missing required key 'url'"],
+        id="probe-missing-url",
+    ),
+    pytest.param(
+        SITE + COMPONENT + '[[components.probes]]\nurl = "https://x.test/"\n',
+        ["component 'live-updates', probe #1", "missing required key 'name'"],
+        id="probe-missing-name",
+    ),
+    pytest.param(
+        SITE + COMPONENT + PROBE + PROBE,
+        ["probe 'Worker'", "duplicate probe name"],
+        id="duplicate-probe",
+    ),
+    pytest.param(
+        SITE + COMPONENT + PROBE + 'expect_status = ["200"]\n',
+        ["probe 'Worker'", "'expect_status'", "HTTP codes"],
+        id="bad-expect-status",
+    ),
+    pytest.param(
+        SITE + COMPONENT + PROBE + "timeout_s = -1\n",
+        ["probe 'Worker'", "'timeout_s'", ">= 0.1"],
+        id="negative-timeout",
+    ),
+    pytest.param(
+        SITE + COMPONENT + PROBE + "degraded_status = [200]\n",
+        ["probe 'Worker'", "both expected and degraded"],
+        id="status-expected-and-degraded",
+    ),
+    pytest.param(
+        SITE + COMPONENT + PROBE + 'method = "FETCH"\n',
+        ["probe 'Worker'", "'method'"],
+        id="bad-method",
+    ),
+    pytest.param(
+        SITE + COMPONENT + '[[components.probes]]\nname = "W"\nurl = "ftp://x.test/"\n',
+        ["probe 'W'", "'url'", "http"],
+        id="bad-url",
+    ),
+    pytest.param(
+        SITE + "[defaults]\nintervals = 5\n" + COMPONENT,
+        ["[defaults]", "unknown key 'intervals'"],
+        id="unknown-default",
+    ),
+    pytest.param(
+        SITE + "[defaults]\nfailures_to_open = 1.5\n" + COMPONENT,
+        ["[defaults]", "'failures_to_open'", "whole number"],
+        id="fractional-failures",
+    ),
+    pytest.param(
+        SITE + COMPONENT + PROBE + "headers = { authorization = 5 }\n",
+        ["probe 'Worker'", "'headers'", "table of strings"],
+        id="header-not-string",
+    ),
+    pytest.param(
+        SITE + "[retention]\nraw_days = 0\n" + COMPONENT,
+        ["[retention]", "'raw_days'"],
+        id="bad-retention",
+    ),
+]
+
 
 @pytest.mark.parametrize(("body", "expected"), BROKEN)
 def test_config_check_rejects_broken_file(write_config, body: str, expected: list[str]) -> None:
@@ -111,3 +181,39 @@ def test_real_command_exits_2_without_traceback(write_config) -> None:
         assert done.returncode == 2, (args, done.stderr)
         assert "duplicate slug" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_probes_inherit_defaults_and_override_them(write_config) -> None:
+    config = load_config(
+        write_config(
+            SITE
+            + "[defaults]\ninterval_s = 30\nfailures_to_open = 2\n"
+            + COMPONENT
+            + PROBE
+            + '[[components.probes]]\nname = "Slow one"\nurl = "https://x.test/"\n'
+            + "interval_s = 120\ntimeout_s = 2.5\n"
+        )
+    )
+    first, second = config.probes
+    assert (first.key, first.interval_s, first.timeout_s, first.failures_to_open) == (
+        "live-updates/worker",
+        30,
+        10,
+        2,
+    )
+    assert (second.key, second.interval_s, second.timeout_s) == ("live-updates/slow-one", 120, 2.5)
+
+
+def test_config_check_lists_unconfigured_probes(write_config) -> None:
+    path = write_config(
+        SITE
+        + COMPONENT
+        + '[[components.probes]]\nname = "Keyed"\nurl = "https://api.capgo.app/app"\n'
+        + 'headers = { authorization = "${CAPGO_API_KEY}" }\nrequires_env = ["CAPGO_API_KEY"]\n'
+    )
+    env = {"STATUSPAGE_CONFIG": str(path), "CAPGO_API_KEY": ""}
+    result = CliRunner().invoke(cli, ["config", "check"], env=env)
+    assert result.exit_code == 0
+    assert "NOT CONFIGURED (set CAPGO_API_KEY)" in result.output
+    assert "authorization: (redacted)" in result.output
+    assert "probes: 0 configured, 1 not configured" in result.output
