@@ -8,9 +8,11 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import Migrate
-from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
 
 from statuspage.config import ConfigError, load_config
 from statuspage.db import db, render_migration_item
@@ -80,11 +82,23 @@ def _development_secret_key(instance: Path) -> str:
     return key_file.read_text().strip()
 
 
+def schema_is_current() -> bool:
+    """Tell whether the database is at the newest migration (so the models match it)."""
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == set(ScriptDirectory(str(MIGRATIONS)).get_heads())
+
+
 def _sync_if_migrated(app: Flask) -> None:
-    """Sync components from the config, unless the database has no schema yet."""
+    """Sync components from the config, unless the schema is missing or out of date."""
     from statuspage.components import sync_components
 
-    if not inspect(db.engine).has_table("component"):
-        log.warning("the database has no tables yet: run `statuspage db upgrade`")
+    # Before `statuspage db upgrade` has run (including while it runs), leave the tables alone.
+    if not schema_is_current():
         return
-    sync_components(app.config["STATUS"])
+    try:
+        sync_components(app.config["STATUS"])
+    except SQLAlchemyError as error:
+        # Models newer than the newest migration: only while a developer writes a migration.
+        db.session.rollback()
+        log.warning("components not synced (%s): is a migration missing?", error.__class__.__name__)

@@ -13,13 +13,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from flask.cli import FlaskGroup
-from sqlalchemy import inspect
 from werkzeug.serving import run_simple
 
 from probes import Result, describe, missing_env
-from statuspage import DEFAULT_CONFIG, create_app
+from statuspage import DEFAULT_CONFIG, create_app, schema_is_current
 from statuspage.config import ConfigError, StatusConfig, load_config
-from statuspage.db import db
 from statuspage.scheduler import ProbeService
 
 log = logging.getLogger("statuspage.probes")
@@ -58,8 +56,8 @@ def run_command(host: str, port: int, no_probes: bool) -> None:
     """
     app = _create_app()
     with app.app_context():
-        if not inspect(db.engine).has_table("component"):
-            _fail(ConfigError("the database has no tables yet: run `statuspage db upgrade`"))
+        if not schema_is_current():
+            _fail(ConfigError("the database schema is not current: run `statuspage db upgrade`"))
     scheduler = None
     if not no_probes:
         scheduler = BackgroundScheduler(timezone=UTC)

@@ -1,16 +1,14 @@
-"""Keep the component table in step with the config, and read current statuses."""
+"""Keep the component table in step with the config."""
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
 from statuspage.config import StatusConfig, slugify
 from statuspage.db import db
-from statuspage.models import Component, StatusChange
-from statuspage.vocabulary import ComponentStatus
+from statuspage.models import Component
 
 log = logging.getLogger(__name__)
 
@@ -78,18 +76,3 @@ def visible_components() -> list[Component]:
     """Return configured components and groups in page order."""
     query = db.select(Component).where(Component.hidden.is_(False)).order_by(Component.position)
     return list(db.session.execute(query).scalars())
-
-
-def current_statuses() -> dict[int, ComponentStatus]:
-    """Return each component's latest recorded status; components with none are absent."""
-    latest = (
-        db.select(func.max(StatusChange.id).label("id"))
-        .group_by(StatusChange.component_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        db.select(StatusChange.component_id, StatusChange.status).join(
-            latest, StatusChange.id == latest.c.id
-        )
-    )
-    return {component_id: ComponentStatus(status) for component_id, status in rows}

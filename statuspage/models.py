@@ -35,6 +35,12 @@ class Component(db.Model):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("component.id"))
     # Components removed from the config are hidden, never deleted, so history survives.
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the probes say (None until they have said anything), and what staff set by hand.
+    automatic_status: Mapped[str | None] = mapped_column(String(32))
+    automatic_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    manual_status: Mapped[str | None] = mapped_column(String(32))
+    manual_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    manual_set_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -56,6 +62,8 @@ class StatusChange(db.Model):
     # The incident or maintenance behind the change, when there is one.
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
     note: Mapped[str | None] = mapped_column(Text)
+    # An automatic change recorded while a manual status held: kept, but not what was shown.
+    overridden: Mapped[bool] = mapped_column(Boolean, default=False)
 
     component: Mapped[Component] = relationship()
 
@@ -173,3 +181,63 @@ class ProbeRollup(db.Model):
     latency_p50: Mapped[float | None] = mapped_column(Float)
     latency_p95: Mapped[float | None] = mapped_column(Float)
     latency_max: Mapped[float | None] = mapped_column(Float)
+
+
+class ProbeState(db.Model):
+    """A probe's confirmed state at one location, and what its latest result said."""
+
+    __tablename__ = "probe_state"
+
+    probe_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    location: Mapped[str] = mapped_column(String(100), primary_key=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"), index=True)
+    confirmed: Mapped[str] = mapped_column(String(16), default="up")
+    confirmed_since: Mapped[datetime] = mapped_column(UTCDateTime)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_outcome: Mapped[str] = mapped_column(String(16))
+    last_latency_ms: Mapped[float | None] = mapped_column(Float)
+    last_http_status: Mapped[int | None] = mapped_column(Integer)
+    last_reason: Mapped[str] = mapped_column(String(300), default="")
+    # The newest reason it failed with, kept while later results pass, for the incident text.
+    last_failure_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class OpenAutomaticIncident(db.Model):
+    """The unresolved automatic incident of a component: one at most, by primary key.
+
+    Two probe processes recording at the same moment both try to insert here; the database
+    lets one win, so a component never has two open automatic incidents.
+    """
+
+    __tablename__ = "open_automatic_incident"
+
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), unique=True)
+
+
+class SiteState(db.Model):
+    """A single row: a version every change bumps, and the lock writers take in turn."""
+
+    __tablename__ = "site_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ComponentDay(db.Model):
+    """Minutes a component spent in each status over one day in the site's time zone."""
+
+    __tablename__ = "component_day"
+    __table_args__ = (UniqueConstraint("component_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    operational_min: Mapped[float] = mapped_column(Float, default=0)
+    degraded_min: Mapped[float] = mapped_column(Float, default=0)
+    partial_min: Mapped[float] = mapped_column(Float, default=0)
+    major_min: Mapped[float] = mapped_column(Float, default=0)
+    maintenance_min: Mapped[float] = mapped_column(Float, default=0)
+    # Before the first result, or while probing was stalled: excluded from uptime.
+    nodata_min: Mapped[float] = mapped_column(Float, default=0)

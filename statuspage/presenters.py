@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
-from statuspage.components import current_statuses, visible_components
+from statuspage.components import visible_components
 from statuspage.config import SiteConfig
 from statuspage.db import db
+from statuspage.engine import shown_statuses
 from statuspage.models import Component, Incident, IncidentUpdate, StatusChange
 from statuspage.rules import maintenance_status, page_status, worst_status
 from statuspage.vocabulary import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
@@ -55,8 +56,8 @@ class PageSummary:
 
 def page_summary(site: SiteConfig, now: datetime) -> PageSummary:
     """Build the current summary of the page from stored state."""
-    statuses = current_statuses()
-    tree = _component_tree(visible_components(), statuses)
+    components = visible_components()
+    tree = _component_tree(components, shown_statuses(components, now))
     leaves = [leaf for view in tree for leaf in (view.children or [view])]
 
     incidents = list(

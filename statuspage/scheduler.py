@@ -14,11 +14,15 @@ from flask import Flask
 
 from probes import ProbeDefinition, ProbeRunner, Result, configured, default_location
 from statuspage.db import utcnow
-from statuspage.recording import prune, record_results
+from statuspage.engine import advance_maintenances, ingest
+from statuspage.recording import prune
+from statuspage.uptime import roll_up_days
 
 log = logging.getLogger("statuspage.probes")
 
-HOUSEKEEPING_INTERVAL = timedelta(hours=1)
+# Maintenance windows open and close on time; daily figures stay fresh for the uptime bars.
+TICK_INTERVAL = timedelta(seconds=15)
+HOUSEKEEPING_INTERVAL = timedelta(minutes=10)
 
 
 def log_result(result: Result) -> None:
@@ -49,17 +53,27 @@ class ProbeService:
         self.runner = ProbeRunner(max_workers=max(32, len(self.probes)))
 
     def record(self, results: list[Result]) -> None:
-        """Store results in the database, in an app context of their own."""
+        """Store results and let them move status and incidents, in an app context of their own."""
         with self.app.app_context():
-            record_results(results)
+            ingest(results, self.config, utcnow())
 
     def run_once(self) -> list[Result]:
-        """Run every configured probe once, in parallel, and record the results."""
+        """Run every configured probe once, in parallel, record the results, and tidy up."""
         results = self.runner.run_cycle(self.probes, location=self.location, environ=self.environ)
         for result in results:
             log_result(result)
         self.record(results)
+        self.tick()
+        self.housekeeping()
         return results
+
+    def tick(self) -> None:
+        """Move maintenances along their windows."""
+        try:
+            with self.app.app_context():
+                advance_maintenances(self.config, utcnow())
+        except Exception:
+            log.exception("advancing maintenances failed")
 
     def run_probe(self, probe: ProbeDefinition) -> None:
         """Run one probe and record its result; never raise into the scheduler."""
@@ -76,8 +90,10 @@ class ProbeService:
         """Roll up daily figures and prune old raw results."""
         try:
             with self.app.app_context():
-                deleted = prune(utcnow(), self.config.raw_days)
-            log.info("housekeeping: rolled up results, pruned %d old ones", deleted)
+                now = utcnow()
+                deleted = prune(now, self.config.raw_days)
+                days = roll_up_days(self.config, now)
+            log.info("housekeeping: %d component-days rolled up, %d results pruned", days, deleted)
         except Exception:
             log.exception("housekeeping failed")
 
@@ -97,6 +113,13 @@ class ProbeService:
                 max_instances=1,  # an overrunning probe is skipped, never piled up
                 misfire_grace_time=max(1, int(probe.interval_s / 2)),
             )
+        scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=TICK_INTERVAL.total_seconds(), start_date=now, timezone=UTC),
+            id="maintenance",
+            coalesce=True,
+            max_instances=1,
+        )
         scheduler.add_job(
             self.housekeeping,
             IntervalTrigger(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from statuspage import create_app
 from statuspage.db import db
@@ -35,4 +35,30 @@ def test_app_start_syncs_components_once_migrated(tmp_path) -> None:
     response = again.test_client().get("/")
     assert "Live Updates" in response.get_data(as_text=True)
     with again.app_context():
+        db.engine.dispose()
+
+
+def test_upgrade_keeps_existing_rows(tmp_path) -> None:
+    """Each migration applies to a database that already holds data."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"})
+    with app.app_context():
+        upgrade(revision="f072c5e94358")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO component (id, code, slug, name, position, is_group, hidden,"
+                    " created_at, updated_at) VALUES (1, 'abcdefghijkl', 'api', 'API', 0, 0, 0,"
+                    " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO status_change (component_id, status, at, cause)"
+                    " VALUES (1, 'major_outage', '2026-01-01 00:00:00', 'probe')"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            row = connection.execute(text("SELECT status, overridden FROM status_change")).one()
+        assert tuple(row) == ("major_outage", 0)
         db.engine.dispose()

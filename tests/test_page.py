@@ -35,9 +35,11 @@ BANNERS = [
 
 
 def set_status(slug: str, status: str, at: datetime | None = None) -> None:
+    """Give a component an automatic status, as the engine records it."""
     component = db.session.execute(db.select(Component).filter_by(slug=slug)).scalar_one()
+    component.automatic_status = status
     db.session.add(
-        StatusChange(component=component, status=status, cause="staff", at=at or utcnow())
+        StatusChange(component=component, status=status, cause="probe", at=at or utcnow())
     )
 
 

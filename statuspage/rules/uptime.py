@@ -97,7 +97,7 @@ class DayFigures:
     weighted_downtime: float
 
 
-def _figures(minutes: dict[ComponentStatus | None, float]) -> Figures:
+def figures_from(minutes: dict[ComponentStatus | None, float]) -> Figures:
     """Return the figures for these minutes."""
     return Figures(minutes, uptime_percent(minutes), weighted_downtime(minutes))
 
@@ -128,7 +128,7 @@ def daily_figures(
         start, end = day_bounds(day, tz)
         if until is not None:
             end = max(start, min(end, _utc(until)))
-        figures = _figures(minutes_by_status(history, start, end))
+        figures = figures_from(minutes_by_status(history, start, end))
         days.append(DayFigures(day, figures.minutes, figures.uptime, figures.weighted_downtime))
         day += timedelta(days=1)
     return days
@@ -140,7 +140,7 @@ def combine_days(days: Iterable[DayFigures | Figures]) -> Figures:
     for figures in days:
         for status, minutes in figures.minutes.items():
             totals[status] = totals.get(status, 0.0) + minutes
-    return _figures(totals)
+    return figures_from(totals)
 
 
 def mean_uptime(values: Iterable[float | None]) -> float | None:
@@ -208,3 +208,64 @@ def day_level(weighted_minutes: float | None) -> str:
     if weighted_minutes <= 40:
         return "partial"
     return "major"
+
+
+Interval = tuple[datetime, datetime]
+
+
+def coverage(times: Iterable[datetime], gap: timedelta) -> list[Interval]:
+    """Return the merged intervals with data: each result vouches for `gap` after it."""
+    intervals: list[Interval] = []
+    for moment in sorted(_utc(t) for t in times):
+        if intervals and moment <= intervals[-1][1]:
+            intervals[-1] = (intervals[-1][0], max(intervals[-1][1], moment + gap))
+        else:
+            intervals.append((moment, moment + gap))
+    return intervals
+
+
+def _inside(moment: datetime, intervals: Sequence[Interval]) -> bool:
+    return any(begin <= moment < end for begin, end in intervals)
+
+
+def compose_timeline(
+    history: Sequence[ChangePoint],
+    covered: Sequence[Interval] | None,
+    maintenance: Sequence[Interval],
+    start: datetime,
+    end: datetime,
+) -> list[ChangePoint]:
+    """Return the change points of [start, end) once gaps and maintenance are laid over.
+
+    Outside the `covered` intervals there is no data (None), whatever the history says;
+    `covered=None` means everything after the first history entry has data (a component
+    that only staff set). Inside a maintenance window the status is under_maintenance, so
+    planned work is never downtime, even if no process recorded the change.
+    """
+    start, end = _utc(start), _utc(end)
+    points = sorted(((_utc(t), s) for t, s in history), key=lambda p: p[0])
+    windows = [(_utc(a), _utc(b)) for a, b in maintenance]
+    spans = None if covered is None else [(_utc(a), _utc(b)) for a, b in covered]
+    moments = {start}
+    moments.update(t for t, _ in points if start < t < end)
+    for begin, finish in [*windows, *(spans or [])]:
+        moments.update(m for m in (begin, finish) if start < m < end)
+
+    def status_at(moment: datetime) -> ComponentStatus | None:
+        recorded = None
+        for since, status in points:
+            if since > moment:
+                break
+            recorded = status
+        if recorded is None or (spans is not None and not _inside(moment, spans)):
+            return None
+        if _inside(moment, windows):
+            return ComponentStatus.UNDER_MAINTENANCE
+        return ComponentStatus(recorded)
+
+    timeline: list[ChangePoint] = []
+    for moment in sorted(moments):
+        status = status_at(moment)
+        if not timeline or timeline[-1][1] != status:
+            timeline.append((moment, status))
+    return timeline
