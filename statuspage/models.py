@@ -86,6 +86,11 @@ class Incident(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scheduled_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    postmortem: Mapped[str | None] = mapped_column(Text)
+    postmortem_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The content/incidents/*.md file this incident is imported from, if any.
+    source: Mapped[str | None] = mapped_column(String(300), unique=True)
+    source_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -123,9 +128,30 @@ class IncidentUpdate(db.Model):
     author: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     display_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Kept for the notifications feature; stored and returned as the API's field.
+    deliver_notifications: Mapped[bool] = mapped_column(Boolean, default=False)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     incident: Mapped[Incident] = relationship(back_populates="updates")
     changes: Mapped[list[UpdateComponentChange]] = relationship(back_populates="update")
+    revisions: Mapped[list[UpdateRevision]] = relationship(
+        back_populates="update", order_by="UpdateRevision.id"
+    )
+
+
+class UpdateRevision(db.Model):
+    """The text an update had before an edit: edits never lose what was published."""
+
+    __tablename__ = "update_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("incident_update.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    replaced_by: Mapped[str | None] = mapped_column(String(200))
+
+    update: Mapped[IncidentUpdate] = relationship(back_populates="revisions")
 
 
 class UpdateComponentChange(db.Model):
@@ -241,3 +267,56 @@ class ComponentDay(db.Model):
     maintenance_min: Mapped[float] = mapped_column(Float, default=0)
     # Before the first result, or while probing was stalled: excluded from uptime.
     nodata_min: Mapped[float] = mapped_column(Float, default=0)
+
+
+class User(db.Model):
+    """A staff member who signs in to the admin screens."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInFailure(db.Model):
+    """A failed sign-in, kept briefly to throttle guessing per account and per address."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the write API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "write": incidents, maintenance, component status; "results": probe agents only.
+    scope: Mapped[str] = mapped_column(String(16), default="write")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(db.Model):
+    """Who changed what, when, with the state before and after (JSON)."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)

@@ -42,7 +42,7 @@ def test_upgrade_keeps_existing_rows(tmp_path) -> None:
     """Each migration applies to a database that already holds data."""
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"})
     with app.app_context():
-        upgrade(revision="f072c5e94358")
+        upgrade(revision="f072c5e94358")  # before the status engine columns
         with db.engine.begin() as connection:
             connection.execute(
                 text(
