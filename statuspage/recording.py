@@ -113,16 +113,23 @@ def _roll_up_day(day: date) -> None:
         )
 
 
-def _latency_figures(latencies: Iterable[float]) -> dict[str, float | None]:
+def latency_percentiles(latencies: Iterable[float]) -> tuple[float, float] | None:
+    """Return the median and 95th percentile of some latencies, or None without any."""
     values = sorted(latencies)
     if not values:
+        return None
+    # Inclusive: a few samples must not extrapolate a p95 slower than the slowest seen.
+    p95 = (
+        statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
+    )
+    return statistics.median(values), p95
+
+
+def _latency_figures(latencies: list[float]) -> dict[str, float | None]:
+    figures = latency_percentiles(latencies)
+    if figures is None:
         return {"latency_p50": None, "latency_p95": None, "latency_max": None}
-    p95 = statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
-    return {
-        "latency_p50": statistics.median(values),
-        "latency_p95": p95,
-        "latency_max": values[-1],
-    }
+    return {"latency_p50": figures[0], "latency_p95": figures[1], "latency_max": max(latencies)}
 
 
 def prune(now: datetime, raw_days: int) -> int:

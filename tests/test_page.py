@@ -107,10 +107,13 @@ def test_unresolved_incident_shows_latest_update_resolved_does_not(app, client) 
         add_incident("Old problem", "minor", "Fixed long ago.", status="resolved")
         db.session.commit()
     page = client.get("/").get_data(as_text=True)
-    assert "Update checks failing" in page
-    assert "Cause found." in page
+    # Above "Past Incidents" (which lists resolved ones too) only unresolved incidents show.
+    current = page.split("Past Incidents")[0]
+    assert "Update checks failing" in current
+    assert "Cause found." in current
     assert "We are <em>investigating</em>." not in page
-    assert "Old problem" not in page
+    assert "Old problem" not in current
+    assert "Old problem" in page
 
 
 def test_person_written_text_is_escaped(app, client) -> None:
