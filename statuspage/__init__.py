@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
 from statuspage.config import ConfigError, load_config
@@ -22,6 +23,8 @@ DEFAULT_CONFIG = PROJECT_ROOT / "content" / "status.toml"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 migrate = Migrate()
+# Every form a cookie authenticates carries a CSRF token; bearer-token APIs are exempted.
+csrf = CSRFProtect()
 log = logging.getLogger(__name__)
 
 
@@ -51,11 +54,30 @@ def create_app(test_config: dict[str, Any] | None = None, *, dev_secret_key: boo
         render_item=render_migration_item,
     )
 
-    from statuspage import filters, health, models, public  # noqa: F401 - models registers tables
+    from statuspage import (  # noqa: F401 - models registers tables
+        admin,
+        api_public,
+        api_write,
+        auth,
+        caching,
+        feeds,
+        filters,
+        health,
+        models,
+        public,
+    )
 
     filters.register(app)
+    csrf.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(api_public.bp)
+    app.register_blueprint(api_write.bp)
+    csrf.exempt(api_write.bp)  # bearer tokens, not cookies: nothing to forge
     app.register_blueprint(health.bp)
+    caching.init_app(app)
 
     if app.config.get("SYNC_COMPONENTS_ON_START", True):
         with app.app_context():

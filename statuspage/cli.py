@@ -38,6 +38,13 @@ def _create_app() -> Flask:
         raise  # unreachable: _fail exits
 
 
+def require_current_schema(app: Flask) -> None:
+    """Stop with a clear line when the database needs `statuspage db upgrade` first."""
+    with app.app_context():
+        if not schema_is_current():
+            _fail(ConfigError("the database schema is not current: run `statuspage db upgrade`"))
+
+
 cli = FlaskGroup(
     name="statuspage",
     create_app=_create_app,
@@ -55,9 +62,7 @@ def run_command(host: str, port: int, no_probes: bool) -> None:
     Production serves with gunicorn wsgi:app and runs `statuspage probe` as its own process.
     """
     app = _create_app()
-    with app.app_context():
-        if not schema_is_current():
-            _fail(ConfigError("the database schema is not current: run `statuspage db upgrade`"))
+    require_current_schema(app)
     scheduler = None
     if not no_probes:
         scheduler = BackgroundScheduler(timezone=UTC)
@@ -77,11 +82,19 @@ def run_command(host: str, port: int, no_probes: bool) -> None:
 def probe_command(once: bool) -> None:
     """Run the probes at their intervals and record every result (stop with Ctrl-C or SIGTERM)."""
     app = _create_app()
+    require_current_schema(app)
     service = ProbeService(app)
     skipped = [p for p in app.config["STATUS"].probes if p not in service.probes]
     if once:
         results = service.run_once()
         click.echo(results_table(app.config["STATUS"], results, skipped))
+        if service.pending:
+            click.echo(
+                f"statuspage: {len(service.pending)} results not recorded: "
+                "the database is unreachable",
+                err=True,
+            )
+            sys.exit(1)
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     for probe in skipped:
@@ -172,5 +185,5 @@ def describe_config(config: StatusConfig) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    cli()
+# Command groups kept in their own modules register themselves on `cli` when imported.
+from statuspage import cli_content, cli_tokens, cli_users  # noqa: E402, F401

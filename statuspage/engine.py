@@ -12,7 +12,6 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -517,24 +516,3 @@ def shown_statuses(components: Iterable[Component], now: datetime) -> dict[int, 
             staff_incident_status(component.id),
         )
     return result
-
-
-def set_manual_status(
-    component: Component,
-    status: ComponentStatus | None,
-    author: str,
-    config: StatusConfig,
-    now: datetime,
-) -> None:
-    """Set (or clear, with None) a component's manual status; it holds until cleared."""
-    lock_site()
-    component.manual_status = status
-    component.manual_set_at = now if status else None
-    component.manual_set_by = author if status else None
-    db.session.commit()
-    evaluate(component.id, config, now, Cause.STAFF)
-
-
-def zone_of(config: StatusConfig) -> ZoneInfo:
-    """Return the site's zone (for callers that word things)."""
-    return config.site.zone

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     Date,
@@ -269,7 +270,7 @@ class ComponentDay(db.Model):
     nodata_min: Mapped[float] = mapped_column(Float, default=0)
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     """A staff member who signs in to the admin screens."""
 
     __tablename__ = "user"
@@ -280,6 +281,11 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:
+        """Let Flask-Login refuse disabled accounts, even with a live session."""
+        return self.active
 
 
 class SignInFailure(db.Model):

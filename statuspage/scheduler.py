@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import random
+import threading
+from collections import deque
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from probes import ProbeDefinition, ProbeRunner, Result, configured, default_location
 from statuspage.db import utcnow
@@ -23,6 +26,7 @@ log = logging.getLogger("statuspage.probes")
 # Maintenance windows open and close on time; daily figures stay fresh for the uptime bars.
 TICK_INTERVAL = timedelta(seconds=15)
 HOUSEKEEPING_INTERVAL = timedelta(minutes=10)
+MAX_PENDING = 10_000
 
 
 def log_result(result: Result) -> None:
@@ -43,7 +47,12 @@ def log_result(result: Result) -> None:
 class ProbeService:
     """The probes of one site and location, run and recorded inside the app."""
 
-    def __init__(self, app: Flask, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        environ: Mapping[str, str] | None = None,
+        max_pending: int = MAX_PENDING,
+    ) -> None:
         self.app = app
         self.environ = dict(os.environ if environ is None else environ)
         self.location = default_location(self.environ)
@@ -51,11 +60,44 @@ class ProbeService:
         self.probes = configured(self.config.probes, self.environ)
         # One worker per probe, so a cycle where every probe hangs still ends in one timeout.
         self.runner = ProbeRunner(max_workers=max(32, len(self.probes)))
+        # Results waiting for the database, oldest first; bounded so an outage cannot
+        # exhaust memory (at the default 23 probes a minute, 10,000 is about seven hours).
+        self.pending: deque[Result] = deque(maxlen=max_pending)
+        self._flushing = threading.Lock()
+        self.database_down_since: datetime | None = None
 
-    def record(self, results: list[Result]) -> None:
-        """Store results and let them move status and incidents, in an app context of their own."""
-        with self.app.app_context():
-            ingest(results, self.config, utcnow())
+    def record(self, results: list[Result]) -> bool:
+        """Queue results and store everything queued; False while the database is unreachable."""
+        dropped = max(0, len(self.pending) + len(results) - (self.pending.maxlen or 0))
+        if dropped:
+            log.error("result queue full: dropping the %d oldest results", dropped)
+        self.pending.extend(results)
+        if not self._flushing.acquire(blocking=False):
+            return True  # another thread is storing; it or the next call takes these too
+        try:
+            batch = list(self.pending)
+            if not batch:
+                return True
+            try:
+                with self.app.app_context():
+                    ingest(batch, self.config, utcnow())
+            except SQLAlchemyError as error:
+                if self.database_down_since is None:
+                    self.database_down_since = utcnow()
+                log.warning(
+                    "database unreachable (%s): %d results kept in memory, retrying with the next",
+                    error.__class__.__name__,
+                    len(self.pending),
+                )
+                return False
+            for _ in batch:
+                self.pending.popleft()
+            if self.database_down_since is not None:
+                log.info("database reachable again: recorded %d kept results", len(batch))
+                self.database_down_since = None
+            return True
+        finally:
+            self._flushing.release()
 
     def run_once(self) -> list[Result]:
         """Run every configured probe once, in parallel, record the results, and tidy up."""

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 from flask import Flask
-from flask.testing import FlaskClient, FlaskCliRunner
+from flask.testing import FlaskClient
+from flask_migrate import stamp
 
 from statuspage import DEFAULT_CONFIG, create_app
+from statuspage.cli import cli as statuspage_cli
 from statuspage.components import sync_components
 from statuspage.db import db
 
@@ -29,7 +33,13 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(database_url: str, config_path: Path) -> Iterator[Flask]:
+def settings() -> dict[str, object]:
+    """Return extra settings for the app; override to change them."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, config_path: Path, settings: dict[str, object]) -> Iterator[Flask]:
     """Create the app on a fresh database with its components synced."""
     app = create_app(
         {
@@ -37,10 +47,12 @@ def app(database_url: str, config_path: Path) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "STATUSPAGE_CONFIG": str(config_path),
             "SYNC_COMPONENTS_ON_START": False,
+            **settings,
         }
     )
     with app.app_context():
         db.create_all()
+        stamp()  # the models are the newest schema: say so, as `db upgrade` would
         sync_components(app.config["STATUS"])
     yield app
     with app.app_context():
@@ -55,10 +67,28 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+class StatuspageRunner(CliRunner):
+    """Run `statuspage` commands against the test app's database and config."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__()
+        self.env_for_app = {
+            "STATUSPAGE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "STATUSPAGE_CONFIG": app.config["STATUSPAGE_CONFIG"],
+        }
+
+    def invoke(self, cli: Any = None, args: Any = None, **kwargs: Any) -> Result:  # type: ignore[override]
+        """Invoke `statuspage ARGS` (FlaskCliRunner's signature, so `args=` works too)."""
+        if args is None and isinstance(cli, list | tuple | str):
+            cli, args = None, cli
+        kwargs["env"] = self.env_for_app | kwargs.get("env", {})
+        return super().invoke(cli or statuspage_cli, args, **kwargs)
+
+
 @pytest.fixture
-def runner(app: Flask) -> FlaskCliRunner:
-    """Return a CLI runner for the app."""
-    return app.test_cli_runner()
+def runner(app: Flask) -> StatuspageRunner:
+    """Return a runner for `statuspage` commands on this test's database."""
+    return StatuspageRunner(app)
 
 
 @pytest.fixture

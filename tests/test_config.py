@@ -172,7 +172,7 @@ def test_real_command_exits_2_without_traceback(write_config) -> None:
     path = write_config(SITE + COMPONENT + COMPONENT)
     for args in (["config", "check"], ["db", "upgrade"], ["run"]):
         done = subprocess.run(
-            [sys.executable, "-m", "statuspage.cli", *args],
+            [sys.executable, "-m", "statuspage", *args],
             capture_output=True,
             text=True,
             env={"STATUSPAGE_CONFIG": str(path), "PATH": ""},

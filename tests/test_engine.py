@@ -10,7 +10,7 @@ import pytest
 from probes import Outcome, Result
 from statuspage.config import load_config
 from statuspage.db import db
-from statuspage.engine import advance_maintenances, ingest, set_manual_status
+from statuspage.engine import advance_maintenances, ingest
 from statuspage.models import (
     AffectedComponent,
     Component,
@@ -19,6 +19,8 @@ from statuspage.models import (
     OpenAutomaticIncident,
     StatusChange,
 )
+from statuspage.staff import Actor, set_component_status
+from tests.inert import component_status
 
 T0 = datetime(2026, 3, 2, 10, 2, tzinfo=UTC)
 INTERVAL = timedelta(seconds=60)
@@ -274,7 +276,7 @@ def test_manual_status_holds_until_cleared(app, config, client) -> None:
     with app.app_context():
         script = Script(config)
         script.run(both("up"))
-        set_manual_status(component("analytics"), "major_outage", "alice", config, script.now)
+        set_component_status(Actor("alice"), config, script.now, "analytics", "major_outage")
         script.repeat({STATS: "down"}, 3)
         script.repeat({STATS: "up"}, 2)
         assert component("analytics").manual_status == "major_outage"
@@ -284,11 +286,9 @@ def test_manual_status_holds_until_cleared(app, config, client) -> None:
             ("major_outage", "probe", True),
             ("operational", "probe", True),
         ]
-    assert 'Analytics</span>\n        <span class="status status-major_outage">' in client.get(
-        "/"
-    ).get_data(as_text=True)
+    assert component_status(client.get("/").get_data(as_text=True), "Analytics") == "major_outage"
     with app.app_context():
-        set_manual_status(component("analytics"), None, "alice", config, script.now)
+        set_component_status(Actor("alice"), config, script.now, "analytics", None)
         assert history("analytics")[-1] == ("operational", "staff", False)
 
 

@@ -167,7 +167,7 @@ def test_probe_process_records_on_schedule_and_stops_on_sigterm(app, capgo, writ
         + probe("Worker", f"{capgo.url}/ok")
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "statuspage.cli", "probe"],
+        [sys.executable, "-m", "statuspage", "probe"],
         cwd=REPO_ROOT,
         env=os.environ | cli_env(app, config),
         stdout=subprocess.PIPE,
