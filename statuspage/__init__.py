@@ -14,6 +14,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from statuspage.config import ConfigError, load_config
 from statuspage.db import db, render_migration_item
@@ -44,6 +45,13 @@ def create_app(test_config: dict[str, Any] | None = None, *, dev_secret_key: boo
         app.config["SECRET_KEY"] = _development_secret_key(Path(app.instance_path))
 
     app.config["STATUS"] = load_config(app.config["STATUSPAGE_CONFIG"])
+    proxies = app.config["PROXIES"]
+    if proxies:
+        # Behind a reverse proxy, trust its X-Forwarded-* headers (and only from that many
+        # hops), so sign-in throttling sees client addresses and cookies know about HTTPS.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
     db.init_app(app)
     migrate.init_app(
         app,
@@ -92,7 +100,16 @@ def _settings_from_environment(app: Flask) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("STATUSPAGE_DATABASE_URL") or default_db,
         "STATUSPAGE_CONFIG": os.environ.get("STATUSPAGE_CONFIG") or str(DEFAULT_CONFIG),
         "SECRET_KEY": os.environ.get("STATUSPAGE_SECRET_KEY") or None,
+        "PROXIES": _whole_number("STATUSPAGE_PROXIES"),
     }
+
+
+def _whole_number(name: str) -> int:
+    """Read a setting that must be a whole number, 0 when unset."""
+    value = os.environ.get(name, "").strip() or "0"
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
 
 
 def _development_secret_key(instance: Path) -> str:

@@ -186,4 +186,4 @@ def describe_config(config: StatusConfig) -> str:
 
 
 # Command groups kept in their own modules register themselves on `cli` when imported.
-from statuspage import cli_content, cli_tokens, cli_users  # noqa: E402, F401
+from statuspage import cli_backup, cli_content, cli_tokens, cli_users  # noqa: E402, F401
