@@ -463,6 +463,24 @@ def _failures(failing: Iterable[ProbeState], config: StatusConfig) -> list[Probe
     return failures
 
 
+def move_maintenance(maintenance: Incident, status: MaintenanceStatus, now: datetime) -> None:
+    """Move a maintenance to a status the clock gave it, with the system's default text."""
+    db.session.add(
+        IncidentUpdate(
+            incident=maintenance,
+            status=status,
+            body=DEFAULT_TEXTS[status],
+            author=None,
+            created_at=now,
+            display_at=now,
+        )
+    )
+    maintenance.status = status
+    maintenance.updated_at = now
+    if status == MaintenanceStatus.COMPLETED and maintenance.resolved_at is None:
+        maintenance.resolved_at = now
+
+
 def advance_maintenances(config: StatusConfig, now: datetime) -> None:
     """Move maintenances along their windows, with the default texts, and re-evaluate."""
     rows = list(
@@ -480,20 +498,7 @@ def advance_maintenances(config: StatusConfig, now: datetime) -> None:
         if status == maintenance.status:
             continue
         lock_site()
-        db.session.add(
-            IncidentUpdate(
-                incident=maintenance,
-                status=status,
-                body=DEFAULT_TEXTS[status],
-                author=None,
-                created_at=now,
-                display_at=now,
-            )
-        )
-        maintenance.status = status
-        maintenance.updated_at = now
-        if status == MaintenanceStatus.COMPLETED:
-            maintenance.resolved_at = now
+        move_maintenance(maintenance, status, now)
         bump_version(now)
         db.session.commit()
         touched.update(a.component_id for a in maintenance.affected)

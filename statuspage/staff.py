@@ -15,7 +15,13 @@ from typing import Any
 
 from statuspage.config import StatusConfig
 from statuspage.db import db
-from statuspage.engine import bump_version, close_automatic_incident, evaluate, lock_site
+from statuspage.engine import (
+    bump_version,
+    close_automatic_incident,
+    evaluate,
+    lock_site,
+    move_maintenance,
+)
 from statuspage.models import (
     AffectedComponent,
     AuditEntry,
@@ -509,17 +515,7 @@ def schedule_maintenance(
     )
     if status != MaintenanceStatus.SCHEDULED:
         # Already begun (a window entered after its start): in progress at once.
-        db.session.add(
-            IncidentUpdate(
-                incident=maintenance,
-                status=status,
-                body=DEFAULT_TEXTS[status],
-                author=None,
-                created_at=now,
-                display_at=now,
-            )
-        )
-        _apply_status(maintenance, status, now)
+        move_maintenance(maintenance, status, now)
     _finish(actor, "maintenance.create", maintenance, None, config, now, _unique(chosen))
     return maintenance
 
