@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean bench-probes
+.PHONY: run test test-postgres lint clean bench-probes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,7 @@ $(BIN)/python:
 
 # Reinstall only when the project's metadata changes.
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,postgres]"
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -24,6 +24,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The whole suite again on a throwaway PostgreSQL cluster (needs PostgreSQL's server programs).
+test-postgres: $(STAMP)
+	scripts/with-postgres $(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -14,10 +14,11 @@ from probes.definitions import (
     probe_key,
     secret_values,
 )
-from probes.results import Result, default_location
+from probes.results import InvalidResult, Result, default_location
 from probes.runner import ProbeRunner
 
 __all__ = [
+    "InvalidResult",
     "Outcome",
     "ProbeDefinition",
     "ProbeRunner",

@@ -571,7 +571,7 @@ _CUT_SHORT = (
 _CONNECTION = (requests.ConnectionError, OSError, http.client.HTTPException)
 
 
-def _classify(exc: Exception, deadline: _Deadline) -> str | None:
+def _classify(exc: Exception, timeout_s: float, expired: bool = False) -> str | None:
     """Return the public reason for a failed exchange, or None for an unexpected error."""
     if isinstance(exc, _Failure):
         return exc.reason
@@ -586,8 +586,8 @@ def _classify(exc: Exception, deadline: _Deadline) -> str | None:
         isinstance(c, _TIMEOUTS) and not isinstance(c, urllib3.exceptions.NewConnectionError)
         for c in causes
     )
-    if deadline.expired or timed_out:
-        return _timeout_reason(deadline.seconds)
+    if expired or timed_out:
+        return _timeout_reason(timeout_s)
     if first(ssl.SSLCertVerificationError):
         return "TLS: certificate verify failed"
     ssl_error = first(ssl.SSLError)
@@ -612,6 +612,14 @@ def _classify(exc: Exception, deadline: _Deadline) -> str | None:
     if first(requests.RequestException):
         return "request failed"
     return None
+
+
+def describe_error(exc: Exception, timeout_s: float) -> str:
+    """Return the short reason for a failed request, as results word it ("connection refused").
+
+    For requests made outside a probe run, such as an agent sending its results.
+    """
+    return _classify(exc, timeout_s) or f"request failed: {type(exc).__name__}"
 
 
 # --- The public entry point -------------------------------------------------------------------
@@ -655,7 +663,7 @@ def run_probe(
                 _exchange(session, request, secret_headers, deadline, answer)
             except Exception as exc:
                 latency_ms = (clock() - start) * 1000
-                reason = _classify(exc, deadline)
+                reason = _classify(exc, deadline.seconds, deadline.expired)
                 if reason is None:
                     raise
                 outcome = Outcome.DOWN

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import socket
 import uuid
 from collections.abc import Mapping
@@ -46,25 +47,108 @@ class Result:
         data["outcome"] = self.outcome.value
         return data
 
+    def summary(self) -> str:
+        """Return the one-line log form: what ran, from where, and how it went."""
+        latency = "-" if self.latency_ms is None else f"{self.latency_ms:.0f} ms"
+        status = "-" if self.http_status is None else self.http_status
+        reason = f", {self.reason}" if self.reason else ""
+        return (
+            f"{self.probe_key} from {self.location}: {self.outcome}, {latency}, "
+            f"HTTP {status}{reason}"
+        )
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Result:
-        """Build a result from ``to_dict()`` output; raises ``ValueError`` on bad input."""
-        try:
-            latency = data["latency_ms"]
-            status = data["http_status"]
-            return cls(
-                id=str(data["id"]),
-                probe_key=str(data["probe_key"]),
-                component=str(data["component"]),
-                location=str(data["location"]),
-                started_at=datetime.fromisoformat(data["started_at"]),
-                latency_ms=None if latency is None else float(latency),
-                outcome=Outcome(data["outcome"]),
-                http_status=None if status is None else int(status),
-                reason=str(data["reason"]),
-            )
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"not a probe result: {exc!r}") from exc
+        """Build a result from ``to_dict()`` output, checking every field's JSON type.
+
+        Raises ``InvalidResult`` (a ``ValueError``) naming the first field at fault. Keys this
+        version does not know are ignored, so a newer agent can add some.
+        """
+        if not isinstance(data, Mapping):
+            raise InvalidResult("", "must be an object")
+        for name in _REQUIRED:
+            if name not in data:
+                raise InvalidResult(name, "is required")
+        for name in ("id", "probe_key", "component", "location"):
+            if not isinstance(data[name], str) or not data[name].strip():
+                raise InvalidResult(name, "must be a non-empty string")
+        if not isinstance(data["reason"], str):
+            raise InvalidResult("reason", "must be a string")
+        return cls(
+            id=data["id"],
+            probe_key=data["probe_key"],
+            component=data["component"],
+            location=data["location"],
+            started_at=_started_at(data["started_at"]),
+            latency_ms=_latency(data["latency_ms"]),
+            outcome=_outcome(data["outcome"]),
+            http_status=_http_status(data["http_status"]),
+            reason=data["reason"],
+        )
+
+
+_REQUIRED = (
+    "id",
+    "probe_key",
+    "component",
+    "location",
+    "started_at",
+    "latency_ms",
+    "outcome",
+    "http_status",
+    "reason",
+)
+
+
+class InvalidResult(ValueError):
+    """A value that is not a probe result; ``field`` names the key at fault ("" for the whole)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field} {problem}" if field else problem)
+        self.field = field
+        self.problem = problem
+
+
+def _started_at(value: Any) -> datetime:
+    """Return an ISO 8601 time with a UTC offset as an aware datetime."""
+    wanted = "must be an ISO 8601 time with a UTC offset, like 2026-03-02T10:02:00+00:00"
+    if not isinstance(value, str):
+        raise InvalidResult("started_at", wanted)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidResult("started_at", wanted) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidResult("started_at", wanted)
+    return moment
+
+
+def _latency(value: Any) -> float | None:
+    """Return a latency in milliseconds: null, or a finite number not below zero."""
+    if value is None:
+        return None
+    # bool is an int in Python; JSON keeps them apart, and so does this check.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidResult("latency_ms", "must be a number or null")
+    if not math.isfinite(value) or value < 0:
+        raise InvalidResult("latency_ms", "must be a finite number, 0 or more")
+    return float(value)
+
+
+def _outcome(value: Any) -> Outcome:
+    """Return the outcome named by ``value``."""
+    if not isinstance(value, str) or value not in {o.value for o in Outcome}:
+        raise InvalidResult("outcome", "must be one of up, degraded, down")
+    return Outcome(value)
+
+
+def _http_status(value: Any) -> int | None:
+    """Return an HTTP status code: null, or an integer from 100 to 599."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 100 <= value <= 599:
+        raise InvalidResult("http_status", "must be an integer from 100 to 599, or null")
+    return value
 
 
 def default_location(environ: Mapping[str, str]) -> str:

@@ -52,7 +52,13 @@ def create_app(test_config: dict[str, Any] | None = None, *, dev_secret_key: boo
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
         )
-    db.init_app(app)
+    try:
+        db.init_app(app)
+    except ModuleNotFoundError as error:  # the database's driver, such as psycopg
+        raise ConfigError(
+            f"STATUSPAGE_DATABASE_URL needs the Python module {error.name!r}, which is not "
+            "installed: for PostgreSQL, install the postgres extra (pip install '.[postgres]')"
+        ) from None
     migrate.init_app(
         app,
         db,

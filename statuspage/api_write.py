@@ -1,9 +1,11 @@
-"""The write API, `/api/v1`: incidents, maintenance and component status, by bearer token.
+"""The write API, `/api/v1`: incidents, maintenance and component status, by bearer token,
+and the results of probe agents at other locations.
 
 Every view reads a JSON object, checks its shape (known keys, JSON types), then calls the
 staff service layer, which validates the values and writes; a refused request changes nothing.
-Each route is declared with the body it accepts, and `/api/v1/openapi.json` is built from
-those declarations, so the document cannot drift from the code.
+Each route is declared with the body it accepts and the token scope it needs, and
+`/api/v1/openapi.json` is built from those declarations, so the document cannot drift from the
+code.
 """
 
 from __future__ import annotations
@@ -11,17 +13,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from probes import InvalidResult, Result
 from statuspage import staff
 from statuspage.config import StatusConfig
 from statuspage.db import db, utcnow
-from statuspage.engine import shown_statuses
+from statuspage.engine import ingest, shown_statuses
 from statuspage.models import Component, Incident
 from statuspage.serializers import incident_json
 from statuspage.staff import Actor
@@ -30,13 +34,19 @@ from statuspage.vocabulary import ComponentStatus, Impact, IncidentStatus, Maint
 
 PREFIX = "/api/v1"
 MAX_BYTES = 64 * 1024
+# A probe agent sends up to MAX_RESULTS results a request, each up to about 1 KiB as JSON
+# (a 300-character reason, a 200-character probe key...): 64 KiB would hold only some 60.
+RESULTS_MAX_BYTES = 1024 * 1024
+MAX_RESULTS = 1000
+# How far ahead of the site's clock a result may start. A result from the future would count
+# as its location's newest for as long as the agent's clock is wrong, so it is refused.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
 REALM = 'Bearer realm="statuspage"'
 # Years a timestamp may have: wide enough for any backfill, narrow enough that converting
 # between UTC and the site's time zone can never overflow Python's datetime range.
 YEARS = (1970, 9998)
 # The bodies nest two levels at most; anything much deeper is a mistake or an attack.
 MAX_DEPTH = 16
-TOO_LARGE = f"the request body is larger than {MAX_BYTES} bytes"
 
 bp = Blueprint("api_v1", __name__, url_prefix=PREFIX)
 
@@ -111,7 +121,7 @@ def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
     message = error.description or error.name
     if status == 413:
-        message = TOO_LARGE
+        message = _too_large()
     headers = {k: v for k, v in error.get_headers() if k.lower() == "allow"}
     return error_response(status, HTTP_CODES.get(status, "error"), message, None, headers)
 
@@ -145,18 +155,20 @@ def _routing_error_as_json() -> Response | None:
 
 
 # ---------------------------------------------------------------------------------------
-# Authentication: a bearer token of scope "write" for every route but the document.
-
-PUBLIC_ENDPOINTS = {"api_v1.openapi"}
+# Authentication: a bearer token whose scope is the one the route declares ("write" for every
+# route but the results of probe agents, which need "results"; none for the document).
 
 
 @bp.before_request
-def _require_write_token() -> None:
-    """Refuse a request without an unrevoked token of scope write (but the document)."""
+def _require_token() -> None:
+    """Refuse a request without an unrevoked token of the route's scope."""
+    operation = ROUTES.get(request.endpoint or "")
     # Reading stops one byte past the limit, so a body sent without a length (chunked) that
     # is too large shows as too large instead of arriving cut short.
-    request.max_content_length = MAX_BYTES + 1
-    if request.endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
+    request.max_content_length = _limit() + 1
+    # A route not declared through route() needs scope write: refusing is the safe default.
+    scope = operation.scope if operation else "write"
+    if scope is None or request.method == "OPTIONS":
         return
     scheme, _, presented = request.headers.get("Authorization", "").strip().partition(" ")
     presented = presented.strip()
@@ -177,15 +189,25 @@ def _require_write_token() -> None:
             "Authorization",
             {"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
         )
-    if not has_scope(token, "write"):
+    if not has_scope(token, scope):
         raise ApiError(
             403,
             "forbidden",
-            f"token {token.name!r} has scope {token.scope!r}; this route needs scope 'write'",
+            f"token {token.name!r} has scope {token.scope!r}; this route needs scope {scope!r}",
             "Authorization",
-            {"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="write"'},
+            {"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'},
         )
     g.api_token = token
+
+
+def _limit() -> int:
+    """Return the body size limit of the route being served."""
+    operation = ROUTES.get(request.endpoint or "")
+    return operation.max_bytes if operation else MAX_BYTES
+
+
+def _too_large() -> str:
+    return f"the request body is larger than {_limit()} bytes"
 
 
 def _actor() -> Actor:
@@ -338,15 +360,74 @@ EDIT_MAINTENANCE = Body(
 )
 NO_BODY = Body({}, optional=True)
 SET_STATUS = Body({"status": COMPONENT_STATUS}, required=("status",))
+# The longest text each result field may hold (the probe_result columns).
+RESULT_LENGTHS = {"id": 64, "probe_key": 200, "component": 100, "location": 100, "reason": 300}
+RESULT = {
+    "type": "object",
+    "description": "One run of one probe from one location, as `probes.Result.to_dict()` "
+    "gives it. Keys not listed here are ignored.",
+    "properties": {
+        "id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": RESULT_LENGTHS["id"],
+            "description": "Unique per result (a uuid4 hex). A result sent again is counted "
+            "as a duplicate and stored once.",
+        },
+        "probe_key": {
+            "type": "string",
+            "maxLength": RESULT_LENGTHS["probe_key"],
+            "description": "<component slug>/<probe slug>, like live-updates/update-check.",
+        },
+        "component": {"type": "string", "description": "A component slug of this site."},
+        "location": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": RESULT_LENGTHS["location"],
+            "description": "Where the agent runs (its STATUSPAGE_LOCATION).",
+        },
+        "started_at": dict(
+            WHEN,
+            description="ISO 8601 with an offset; at most 5 minutes ahead of the site's clock.",
+        ),
+        "latency_ms": {"type": ["number", "null"], "minimum": 0},
+        "outcome": {"type": "string", "enum": ["up", "degraded", "down"]},
+        "http_status": {"type": ["integer", "null"], "minimum": 100, "maximum": 599},
+        "reason": {"type": "string", "maxLength": RESULT_LENGTHS["reason"]},
+    },
+    "required": [
+        "id",
+        "probe_key",
+        "component",
+        "location",
+        "started_at",
+        "latency_ms",
+        "outcome",
+        "http_status",
+        "reason",
+    ],
+}
+RECORD_RESULTS = Body(
+    {
+        "results": {
+            "type": "array",
+            "items": RESULT,
+            "maxItems": MAX_RESULTS,
+            "description": "Recorded in order; a request with any invalid item records none.",
+        }
+    },
+    required=("results",),
+)
 
 
 def read_body(spec: Body) -> dict[str, Any]:
     """Return the request's JSON object with every declared key, refusing anything else."""
-    if request.content_length is not None and request.content_length > MAX_BYTES:
-        raise ApiError(413, "payload_too_large", TOO_LARGE)
+    limit = _limit()
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "payload_too_large", _too_large())
     raw = request.get_data(cache=True)
-    if len(raw) > MAX_BYTES:  # a body sent without a Content-Length
-        raise ApiError(413, "payload_too_large", TOO_LARGE)
+    if len(raw) > limit:  # a body sent without a Content-Length
+        raise ApiError(413, "payload_too_large", _too_large())
     if spec.optional and not raw.strip():
         return dict.fromkeys(spec.fields)
     if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
@@ -463,9 +544,14 @@ class Operation:
     status: int
     returns: str
     errors: tuple[int, ...] = ()
+    # The token scope the route needs; None: no token at all.
+    scope: str | None = "write"
+    max_bytes: int = MAX_BYTES
 
 
 OPERATIONS: list[Operation] = []
+# The same operations by Flask endpoint name ("api_v1.create_incident").
+ROUTES: dict[str, Operation] = {}
 
 
 def route(
@@ -477,14 +563,18 @@ def route(
     status: int = 200,
     returns: str = "Incident",
     errors: tuple[int, ...] = (),
+    scope: str | None = "write",
+    max_bytes: int = MAX_BYTES,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view on the blueprint and describe it for the OpenAPI document."""
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
         bp.add_url_rule(rule, view_func=view, methods=[method])
-        OPERATIONS.append(
-            Operation(method, rule, view.__name__, summary, body, status, returns, errors)
+        operation = Operation(
+            method, rule, view.__name__, summary, body, status, returns, errors, scope, max_bytes
         )
+        OPERATIONS.append(operation)
+        ROUTES[f"{bp.name}.{view.__name__}"] = operation
         return view
 
     return register
@@ -671,10 +761,87 @@ def clear_component_status(slug: str) -> ResponseReturnValue:
 
 
 @route(
+    "POST",
+    "/results",
+    summary="Record probe results sent by an agent at another location (scope results)",
+    body=RECORD_RESULTS,
+    returns="ResultsRecorded",
+    scope="results",
+    max_bytes=RESULTS_MAX_BYTES,
+)
+def record_agent_results() -> ResponseReturnValue:
+    """Record a batch of probe results exactly as the site's own probe process does."""
+    items = read_body(RECORD_RESULTS)["results"]
+    if len(items) > MAX_RESULTS:
+        raise ApiError(
+            422,
+            "invalid",
+            f"results holds {len(items)} results; send at most {MAX_RESULTS} per request",
+            "results",
+        )
+    now = utcnow()
+    components = {component.slug for component in _config().components}
+    results = [_agent_result(index, item, components, now) for index, item in enumerate(items)]
+    try:
+        rows = ingest(results, _config(), now)
+    except IntegrityError:
+        # Another request stored some of these ids between our check and our insert (an
+        # agent retrying a request still running): store the rest, as duplicates are skipped.
+        db.session.rollback()
+        rows = ingest(results, _config(), now)
+    return {"accepted": len(rows), "duplicates": len(results) - len(rows)}
+
+
+def _agent_result(index: int, item: Any, components: set[str], now: datetime) -> Result:
+    """Return one item of a results request as a Result, or refuse the request naming it."""
+    where = f"results[{index}]"
+    try:
+        result = Result.from_dict(item)
+    except InvalidResult as error:
+        field = f"{where}.{error.field}" if error.field else where
+        raise ApiError(422, "invalid", f"{field} {error.problem}", field) from None
+    for name, longest in RESULT_LENGTHS.items():
+        if len(getattr(result, name)) > longest:
+            field = f"{where}.{name}"
+            raise ApiError(422, "invalid", f"{field} is longer than {longest} characters", field)
+    if result.component not in components:
+        field = f"{where}.component"
+        known = ", ".join(sorted(components))
+        raise ApiError(
+            422,
+            "invalid",
+            f"{field}: no component {result.component!r} on this site (it has: {known})",
+            field,
+        )
+    if not result.probe_key.startswith(result.component + "/"):
+        field = f"{where}.probe_key"
+        raise ApiError(
+            422, "invalid", f"{field} must start with its component, {result.component}/", field
+        )
+    field = f"{where}.started_at"
+    try:
+        started = result.started_at.astimezone(UTC)
+    except OverflowError:
+        raise ApiError(422, "invalid", f"{field} is out of range", field) from None
+    if started.year < YEARS[0]:
+        raise ApiError(422, "invalid", f"{field} is before {YEARS[0]}", field)
+    if started > now + MAX_CLOCK_SKEW:
+        raise ApiError(
+            422,
+            "invalid",
+            f"{field} is {started.isoformat()}, ahead of the site's clock ({now.isoformat()}) "
+            "by more than 5 minutes: check the agent's clock",
+            field,
+        )
+    return result
+
+
+@route(
     "GET",
     "/openapi.json",
     summary="This document (no token needed)",
     returns="OpenAPI",
+    scope=None,
 )
 def openapi() -> ResponseReturnValue:
     """Return the OpenAPI 3.1 document of this API."""
@@ -772,6 +939,18 @@ _STATUS_RESULT = {
     },
     "required": ["component", "manual_status", "status"],
 }
+_RESULTS_RECORDED = {
+    "type": "object",
+    "properties": {
+        "accepted": {"type": "integer", "description": "Results stored now."},
+        "duplicates": {
+            "type": "integer",
+            "description": "Results whose id was stored before (or sent twice in this request); "
+            "skipped.",
+        },
+    },
+    "required": ["accepted", "duplicates"],
+}
 _ERROR = {
     "type": "object",
     "properties": {
@@ -787,10 +966,10 @@ _ERRORS = {
         "object, or a Content-Type other than application/json."
     ),
     401: "No token, or an unknown or revoked one.",
-    403: "The token's scope is not write.",
+    403: "The token's scope is not the route's: results for /results, write for the others.",
     404: "No incident, maintenance or component with that code or slug.",
     409: "The change does not fit the current state.",
-    413: f"The body is larger than {MAX_BYTES} bytes.",
+    413: f"The body is larger than {MAX_BYTES} bytes ({RESULTS_MAX_BYTES} for /results).",
     422: "A value is missing, unknown, of the wrong type or out of range; or an unknown key.",
 }
 
@@ -827,9 +1006,11 @@ def openapi_document(site_url: str) -> dict[str, Any]:
             "responses": {str(op.status): success},
         }
         errors = set(op.errors)
-        if f"{bp.name}.{op.endpoint}" in PUBLIC_ENDPOINTS:
+        if op.scope is None:
             operation["security"] = []
         else:
+            # OpenAPI 3.1 lets a non-OAuth scheme list the roles a route needs: the scope.
+            operation["security"] = [{"bearer": [op.scope]}]
             errors |= {401, 403}
         if op.body is not None:
             errors |= {400, 413, 422}
@@ -846,9 +1027,11 @@ def openapi_document(site_url: str) -> dict[str, Any]:
             "title": "Status page write API",
             "version": "1",
             "description": (
-                "Open and update incidents, schedule maintenance and set component status. "
-                "Send `Authorization: Bearer <token>` with a token of scope write "
-                "(`statuspage token create NAME`). Reads use the public /api/v2."
+                "Open and update incidents, schedule maintenance and set component status "
+                "with a token of scope write (`statuspage token create NAME`); probe agents "
+                "send results with a token of scope results "
+                "(`statuspage token create NAME --scope results`). Send it as "
+                "`Authorization: Bearer <token>`. Reads use the public /api/v2."
             ),
         },
         "servers": [{"url": site_url}],
@@ -862,6 +1045,7 @@ def openapi_document(site_url: str) -> dict[str, Any]:
                 "Incident": _INCIDENT,
                 "Maintenance": _MAINTENANCE,
                 "ComponentStatusResult": _STATUS_RESULT,
+                "ResultsRecorded": _RESULTS_RECORDED,
                 "Error": _ERROR,
             },
             "responses": {

@@ -11,9 +11,9 @@ from flask_wtf import FlaskForm
 from sqlalchemy import delete, func
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from statuspage.db import db, utcnow
+from statuspage.db import db, findable, utcnow
 from statuspage.models import SignInFailure, User
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
@@ -26,6 +26,8 @@ WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 MIN_PASSWORD_LENGTH = 12
+# An account's email is who wrote an update or an audit entry (String(200) columns there).
+MAX_EMAIL = 200
 
 
 class AccountError(Exception):
@@ -68,8 +70,10 @@ def normalise_email(email: str) -> str:
 def create_user(email: str, password: str) -> User:
     """Create an account with a scrypt-hashed password."""
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
+    if "@" not in email:
         raise AccountError(f"{email!r} is not an email address")
+    if len(email) > MAX_EMAIL:
+        raise AccountError(f"an email address here is at most {MAX_EMAIL} characters")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     if db.session.execute(db.select(User).where(User.email == email)).scalar():
@@ -138,6 +142,11 @@ class SignInForm(FlaskForm):
 
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+    def validate_email(self, field: EmailField) -> None:
+        """Refuse what no stored address can be (it is looked up and recorded as given)."""
+        if not findable(field.data):
+            raise ValidationError("Not a valid email address.")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -12,6 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from probes import ProbeDefinition, probe_key
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The longest values the database stores (PostgreSQL enforces VARCHAR lengths; SQLite does not):
+# Component.slug and .name (groups are components too), and the probe key of ProbeResult.
+MAX_SLUG = 100
+MAX_NAME = 200
+MAX_PROBE_KEY = 200
 
 
 class ConfigError(Exception):
@@ -85,8 +90,15 @@ class _Table:
     def fail(self, message: str) -> None:
         raise ConfigError(f"{self.path}: {message}")
 
-    def string(self, key: str, *, required: bool = False, default: str | None = None) -> Any:
-        """Return a non-empty string value, or the default when absent."""
+    def string(
+        self,
+        key: str,
+        *,
+        required: bool = False,
+        default: str | None = None,
+        max_length: int | None = None,
+    ) -> Any:
+        """Return a non-empty string value (at most max_length long), or the default."""
         if key not in self.data:
             if required:
                 self.fail(f"{self.where}: missing required key {key!r}")
@@ -94,7 +106,13 @@ class _Table:
         value = self.data[key]
         if not isinstance(value, str) or not value.strip():
             self.fail(f"{self.where}: key {key!r} must be a non-empty string, got {value!r}")
-        return value.strip()
+        if "\x00" in value:
+            # TOML allows "\u0000"; PostgreSQL refuses NUL in text, and no one means one.
+            self.fail(f"{self.where}: key {key!r} contains a NUL character")
+        value = value.strip()
+        if max_length is not None and len(value) > max_length:
+            self.fail(f"{self.where}: key {key!r} is longer than {max_length} characters")
+        return value
 
     def number(self, key: str, default: float, *, integer: bool = False, minimum: float = 0) -> Any:
         """Return a number at least `minimum` (an integer when asked), or the default."""
@@ -225,9 +243,12 @@ def _parse_component(
     if isinstance(entry, dict) and isinstance(entry.get("slug"), str):
         label = f"component {entry['slug']!r}"
     table = _Table(path, label, entry, {"slug", "name", "description", "group", "probes"})
-    slug = table.string("slug", required=True)
+    slug = table.string("slug", required=True, max_length=MAX_SLUG)
     if not SLUG_PATTERN.match(slug):
         table.fail(f"{label}: key 'slug' must be lowercase letters, digits and dashes")
+    group = table.string("group", max_length=MAX_NAME)
+    if group is not None and len(slugify(group)) > MAX_SLUG:
+        table.fail(f"{label}: key 'group' makes a slug longer than {MAX_SLUG} characters")
     entries = table.data.get("probes", [])
     if not isinstance(entries, list):
         table.fail(f"{label}: 'probes' must be an array of tables: write [[components.probes]]")
@@ -239,9 +260,9 @@ def _parse_component(
         probes.append(probe)
     return ComponentConfig(
         slug=slug,
-        name=table.string("name", required=True),
+        name=table.string("name", required=True, max_length=MAX_NAME),
         description=table.string("description"),
-        group=table.string("group"),
+        group=group,
         probes=tuple(probes),
     )
 
@@ -267,7 +288,7 @@ def _parse_probe(
         for key, (_, integer, minimum) in PROBE_DEFAULTS.items()
     }
     try:
-        return ProbeDefinition(
+        definition = ProbeDefinition(
             key=probe_key(component, name),
             component=component,
             name=name,
@@ -287,3 +308,6 @@ def _parse_probe(
         message = str(error).split(": ", 1)[-1]
         table.fail(f"{label}: {message}")
         raise  # unreachable: fail raises
+    if len(definition.key) > MAX_PROBE_KEY:
+        table.fail(f"{label}: key 'name' makes a probe key longer than {MAX_PROBE_KEY} characters")
+    return definition

@@ -73,6 +73,15 @@ def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+def findable(value: object) -> bool:
+    """Tell whether a value from outside could equal a stored string, so is worth looking up.
+
+    PostgreSQL refuses a NUL character in text (a query holding one fails, where SQLite simply
+    finds nothing), so nothing stored holds one: a lookup by such a value finds nothing.
+    """
+    return isinstance(value, str) and "\x00" not in value
+
+
 def utcnow() -> datetime:
     """Return the current time, aware, in UTC."""
     return datetime.now(UTC)

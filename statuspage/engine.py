@@ -90,11 +90,14 @@ def bump_version(now: datetime) -> None:
     )
 
 
-def ingest(results: Sequence[Result], config: StatusConfig, now: datetime) -> None:
-    """Record results, confirm each probe's state, and re-evaluate the components concerned."""
+def ingest(results: Sequence[Result], config: StatusConfig, now: datetime) -> list[ProbeResult]:
+    """Record results, confirm each probe's state, and re-evaluate the components concerned.
+
+    Return the rows stored: a result whose id was stored before is skipped.
+    """
     rows = record_results(results)
     if not rows:
-        return
+        return rows
     probes = {probe.key: probe for probe in config.probes}
     lock_site()
     pairs = sorted({(row.probe_key, row.location, row.component_id) for row in rows})
@@ -103,6 +106,7 @@ def ingest(results: Sequence[Result], config: StatusConfig, now: datetime) -> No
     db.session.commit()
     for component_id in sorted({component_id for _, _, component_id in pairs}):
         evaluate(component_id, config, now, Cause.PROBE)
+    return rows
 
 
 def _confirm_probe(

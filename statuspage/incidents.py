@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlalchemy.orm import selectinload
 
-from statuspage.db import db
+from statuspage.db import db, findable
 from statuspage.models import (
     AffectedComponent,
     Component,
@@ -185,6 +185,8 @@ def incidents_between(start: datetime, end: datetime) -> list[Incident]:
 
 def get_incident(code: str) -> Incident | None:
     """Return the incident or maintenance with this public code, with its updates, or None."""
+    if not findable(code):
+        return None
     return db.session.execute(
         db.select(Incident).where(Incident.code == code).options(*_LOAD)
     ).scalar()

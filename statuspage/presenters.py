@@ -17,7 +17,7 @@ from probes import describe
 from statuspage.charts import Series, line_chart
 from statuspage.components import visible_components
 from statuspage.config import SiteConfig, StatusConfig
-from statuspage.db import db
+from statuspage.db import db, findable
 from statuspage.engine import shown_statuses
 from statuspage.incidents import (
     TimelineEntry,
@@ -608,6 +608,8 @@ class ComponentPage:
 
 def component_page(slug: str, config: StatusConfig, now: datetime) -> ComponentPage | None:
     """Return the page of a visible, non-group component, or None if there is none."""
+    if not findable(slug):
+        return None
     component = db.session.execute(
         db.select(Component).where(
             Component.slug == slug, Component.hidden.is_(False), Component.is_group.is_(False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import threading
 from collections import deque
 from collections.abc import Mapping
@@ -16,6 +15,8 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from probes import ProbeDefinition, ProbeRunner, Result, configured, default_location
+from probes.schedule import add_probe_jobs
+from statuspage.config import ConfigError
 from statuspage.db import utcnow
 from statuspage.engine import advance_maintenances, ingest
 from statuspage.recording import prune
@@ -27,21 +28,12 @@ log = logging.getLogger("statuspage.probes")
 TICK_INTERVAL = timedelta(seconds=15)
 HOUSEKEEPING_INTERVAL = timedelta(minutes=10)
 MAX_PENDING = 10_000
+MAX_LOCATION = 100  # ProbeResult.location and ProbeState.location
 
 
 def log_result(result: Result) -> None:
     """Log one line per result: what ran, from where, and how it went."""
-    latency = "-" if result.latency_ms is None else f"{result.latency_ms:.0f} ms"
-    status = result.http_status if result.http_status is not None else "-"
-    log.info(
-        "%s from %s: %s, %s, HTTP %s%s",
-        result.probe_key,
-        result.location,
-        result.outcome,
-        latency,
-        status,
-        f", {result.reason}" if result.reason else "",
-    )
+    log.info("%s", result.summary())
 
 
 class ProbeService:
@@ -56,6 +48,12 @@ class ProbeService:
         self.app = app
         self.environ = dict(os.environ if environ is None else environ)
         self.location = default_location(self.environ)
+        if len(self.location) > MAX_LOCATION:
+            # Refused now: PostgreSQL would refuse every result, and the process look stalled.
+            raise ConfigError(
+                f"STATUSPAGE_LOCATION is longer than {MAX_LOCATION} characters: "
+                f"{self.location[:40]!r}..."
+            )
         self.config = app.config["STATUS"]
         self.probes = configured(self.config.probes, self.environ)
         # One worker per probe, so a cycle where every probe hangs still ends in one timeout.
@@ -142,19 +140,7 @@ class ProbeService:
     def schedule(self, scheduler: BaseScheduler, now: datetime | None = None) -> None:
         """Add a job per probe, each starting at a random point of its first interval."""
         now = now or datetime.now(UTC)
-        for probe in self.probes:
-            # Jittered starts keep probes from firing in one burst every minute.
-            start = now + timedelta(seconds=random.uniform(0, probe.interval_s))
-            scheduler.add_job(
-                self.run_probe,
-                IntervalTrigger(seconds=probe.interval_s, start_date=start, timezone=UTC),
-                args=[probe],
-                id=probe.key,
-                name=probe.key,
-                coalesce=True,  # after a pause, run once, not once per missed turn
-                max_instances=1,  # an overrunning probe is skipped, never piled up
-                misfire_grace_time=max(1, int(probe.interval_s / 2)),
-            )
+        add_probe_jobs(scheduler, self.probes, self.run_probe, now)
         scheduler.add_job(
             self.tick,
             IntervalTrigger(seconds=TICK_INTERVAL.total_seconds(), start_date=now, timezone=UTC),

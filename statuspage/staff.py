@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from statuspage.config import StatusConfig
-from statuspage.db import db
+from statuspage.db import db, findable
 from statuspage.engine import (
     bump_version,
     close_automatic_incident,
@@ -132,7 +132,7 @@ def _aware(value: Any, field: str) -> datetime:
 
 def _component(slug: Any, field: str) -> Component:
     component = None
-    if isinstance(slug, str):
+    if findable(slug):
         component = db.session.execute(
             db.select(Component).where(Component.slug == slug, Component.is_group.is_(False))
         ).scalar()
@@ -222,7 +222,9 @@ def _finish(
 
 def get_incident(code: str) -> Incident:
     """Return the incident or maintenance with this code, or raise NotFound."""
-    incident = db.session.execute(db.select(Incident).where(Incident.code == code)).scalar()
+    incident = None
+    if findable(code):
+        incident = db.session.execute(db.select(Incident).where(Incident.code == code)).scalar()
     if incident is None:
         raise NotFound(f"no incident or maintenance with code {code!r}")
     return incident
@@ -411,9 +413,11 @@ def edit_update(
 
 def get_update(code: str) -> IncidentUpdate:
     """Return the update with this code, or raise NotFound."""
-    update = db.session.execute(
-        db.select(IncidentUpdate).where(IncidentUpdate.code == code)
-    ).scalar()
+    update = None
+    if findable(code):
+        update = db.session.execute(
+            db.select(IncidentUpdate).where(IncidentUpdate.code == code)
+        ).scalar()
     if update is None:
         raise NotFound(f"no update with code {code!r}")
     return update
@@ -628,9 +632,11 @@ def set_component_status(
     actor: Actor, config: StatusConfig, now: datetime, slug: Any, status: Any
 ) -> Component:
     """Set a component's manual status (None clears it); it holds until cleared."""
-    component = db.session.execute(
-        db.select(Component).where(Component.slug == slug, Component.is_group.is_(False))
-    ).scalar()
+    component = None
+    if findable(slug):
+        component = db.session.execute(
+            db.select(Component).where(Component.slug == slug, Component.is_group.is_(False))
+        ).scalar()
     if component is None or component.hidden:
         raise NotFound(f"no component with slug {slug!r}")
     chosen = None if status is None else _enum(ComponentStatus, status, "status")

@@ -1,8 +1,15 @@
-"""Shared fixtures: an app on a fresh database per test, its client and CLI runner."""
+"""Shared fixtures: an app on a fresh database per test, its client and CLI runner.
+
+The tests run on SQLite by default, each on its own file. With STATUSPAGE_TEST_DATABASE_URL
+set to a PostgreSQL database (`make test-postgres` sets it, see scripts/with-postgres), every
+test gets that database emptied instead: the public schema is dropped and created again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +18,8 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import stamp
+from sqlalchemy import Connection, create_engine, inspect, make_url, text
+from sqlalchemy.pool import NullPool
 
 from statuspage import DEFAULT_CONFIG, create_app
 from statuspage.cli import cli as statuspage_cli
@@ -18,6 +27,41 @@ from statuspage.components import sync_components
 from statuspage.db import db
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+TEST_DATABASE_URL = os.environ.get("STATUSPAGE_TEST_DATABASE_URL") or None
+ON_POSTGRES = (
+    TEST_DATABASE_URL is not None and make_url(TEST_DATABASE_URL).get_backend_name() == "postgresql"
+)
+if TEST_DATABASE_URL is not None and not ON_POSTGRES:
+    raise pytest.UsageError("STATUSPAGE_TEST_DATABASE_URL must be a postgresql+psycopg:// URL")
+
+
+def is_sqlite(url: str) -> bool:
+    """Tell whether a database URL is SQLite's."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Connection]:
+    """Return one autocommit connection to the test PostgreSQL database, for the whole run."""
+    if TEST_DATABASE_URL is None:
+        pytest.skip("needs STATUSPAGE_TEST_DATABASE_URL")
+    engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with engine.connect() as connection:
+        yield connection
+    engine.dispose()
+
+
+def _empty_postgres(admin: Connection) -> None:
+    """Empty the test database: end every other session (a test may have left one in a
+    transaction, or a killed subprocess one half-closed), then drop and recreate the schema."""
+    admin.execute(
+        text(
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    )
+    admin.execute(text("DROP SCHEMA public CASCADE"))
+    admin.execute(text("CREATE SCHEMA public"))
 
 
 @pytest.fixture
@@ -27,9 +71,84 @@ def config_path() -> Path:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Return the URL of an empty database for this test."""
-    return f"sqlite:///{tmp_path / 'test.db'}"
+def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """Return the URL of an empty database for this test (SQLite, or PostgreSQL when set)."""
+    if TEST_DATABASE_URL is None:
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    _empty_postgres(request.getfixturevalue("postgres_admin"))
+    return TEST_DATABASE_URL
+
+
+@pytest.fixture
+def database_outage(request: pytest.FixtureRequest) -> Callable[[Flask], AbstractContextManager]:
+    """Return `outage(app)`: a context in which the app's database cannot be reached.
+
+    SQLite: the file is moved away, so the next connection finds an empty database.
+    PostgreSQL: the database stops accepting connections and every session to it is ended.
+    """
+
+    @contextmanager
+    def outage(app: Flask) -> Iterator[None]:
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        with app.app_context():
+            db.engine.dispose()
+        if is_sqlite(url):
+            path = make_url(url).database
+            os.rename(path, path + ".away")
+            try:
+                yield
+            finally:
+                with app.app_context():
+                    db.engine.dispose()
+                os.replace(path + ".away", path)
+            return
+        admin = request.getfixturevalue("postgres_admin")  # kept: it empties the next test's
+        keep, name = admin.execute(text("SELECT pg_backend_pid(), current_database()")).one()
+        # A database cannot refuse connections to itself: ask from the maintenance database.
+        server = create_engine(
+            make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+        )
+        with server.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            try:
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+                        " WHERE datname = :name AND pid <> :keep"
+                    ),
+                    {"name": name, "keep": keep},
+                )
+                yield
+            finally:
+                connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+                with app.app_context():
+                    db.engine.dispose()
+        server.dispose()
+
+    return outage
+
+
+def stored_bytes(database_url: str) -> bytes:
+    """Return what the database holds, to search for something that must not be stored.
+
+    SQLite: every byte of the file and its write-ahead log. PostgreSQL: every row of every
+    table, each as its text form (all columns).
+    """
+    if is_sqlite(database_url):
+        path = Path(make_url(database_url).database)
+        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            rows = [
+                row
+                for table in inspect(connection).get_table_names()
+                for row in connection.execute(text(f'SELECT CAST(t AS text) FROM "{table}" AS t'))
+            ]
+    finally:
+        engine.dispose()
+    assert rows, "nothing stored: the search would prove nothing"
+    return "\n".join(row[0] for row in rows).encode()
 
 
 @pytest.fixture
@@ -57,7 +176,8 @@ def app(database_url: str, config_path: Path, settings: dict[str, object]) -> It
     yield app
     with app.app_context():
         db.session.remove()
-        db.drop_all()
+        if not ON_POSTGRES:  # on PostgreSQL the next test empties the schema in one statement
+            db.drop_all()
         db.engine.dispose()
 
 

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from statuspage.auth import create_user
+from statuspage.auth import MAX_EMAIL, create_user
 from statuspage.db import db
-from statuspage.models import AuditEntry, Incident, SignInFailure, User
+from statuspage.models import AuditEntry, Incident, IncidentUpdate, SignInFailure, User
 from tests.inert import live_markup
 
 PASSWORD = "correct horse battery"
@@ -109,6 +109,26 @@ def test_failed_sign_ins_are_throttled_per_address(app, client) -> None:
     )
     with app.app_context():
         assert db.session.execute(db.select(db.func.count(SignInFailure.id))).scalar() == 20
+
+
+def test_sign_in_refuses_what_no_address_can_be(app, client) -> None:
+    """A NUL in the email is a 400 like any invalid form (PostgreSQL cannot even look it up)."""
+    response = client.post("/admin/sign-in", data={"email": "a\x00@capgo.app", "password": "x"})
+    assert response.status_code == 400
+    assert "Not a valid email address." in response.get_data(as_text=True)
+
+
+def test_account_email_fits_where_it_is_written(app, runner) -> None:
+    """An email is the author of updates and audit entries: at most as long as those hold."""
+    assert AuditEntry.__table__.c.actor.type.length == MAX_EMAIL
+    assert IncidentUpdate.__table__.c.author.type.length == MAX_EMAIL
+    long_email = "a" * (MAX_EMAIL - len("@capgo.app") + 1) + "@capgo.app"
+    result = runner.invoke(
+        args=["user", "create", long_email, "--password-stdin"], input=PASSWORD + "\n"
+    )
+    assert result.exit_code == 2 and f"at most {MAX_EMAIL} characters" in result.output
+    with app.app_context():
+        assert db.session.execute(db.select(User)).first() is None
 
 
 def test_next_only_goes_to_this_site(app, client) -> None:

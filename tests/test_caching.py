@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlalchemy import event, text
 
@@ -86,20 +84,11 @@ def test_a_write_by_another_process_invalidates_the_cache(app, client) -> None:
     assert component_status(client.get("/").get_data(as_text=True), "Analytics") == "operational"
 
 
-def test_database_down_serves_the_last_good_page(app, client) -> None:
+def test_database_down_serves_the_last_good_page(app, client, database_outage) -> None:
     good = client.get("/")
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    path = url.removeprefix("sqlite:///")
-    with app.app_context():
-        db.engine.dispose()
-    os.rename(path, path + ".away")  # the next connection finds an empty database
-    try:
+    with database_outage(app):
         stale = client.get("/")
         assert stale.status_code == 200
         assert stale.get_data() == good.get_data()
         assert "stale" in stale.headers["Warning"]
         assert client.get("/healthz").status_code == 503
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        os.replace(path + ".away", path)

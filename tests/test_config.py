@@ -8,8 +8,10 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+from statuspage import config
 from statuspage.cli import cli
 from statuspage.config import load_config
+from statuspage.models import Component, ProbeResult, ProbeState
 
 SITE = '[site]\nname = "Capgo"\nurl = "https://status.capgo.app"\n'
 COMPONENT = '[[components]]\nslug = "live-updates"\nname = "Live Updates"\n'
@@ -132,6 +134,39 @@ BROKEN += [
         ["[retention]", "'raw_days'"],
         id="bad-retention",
     ),
+    # Longer than the database stores (PostgreSQL refuses it; SQLite would not say).
+    pytest.param(
+        SITE + f'[[components]]\nslug = "api"\nname = "{"n" * 201}"\n',
+        ["component 'api'", "'name'", "longer than 200 characters"],
+        id="name-too-long",
+    ),
+    pytest.param(
+        SITE + f'[[components]]\nslug = "{"s" * 101}"\nname = "API"\n',
+        ["'slug'", "longer than 100 characters"],
+        id="slug-too-long",
+    ),
+    pytest.param(
+        SITE + COMPONENT + f'group = "{"g" * 201}"\n',
+        ["component 'live-updates'", "'group'", "longer than 200 characters"],
+        id="group-too-long",
+    ),
+    pytest.param(
+        SITE + COMPONENT + f'group = "{"g " * 60}"\n',
+        ["component 'live-updates'", "'group'", "slug longer than 100 characters"],
+        id="group-slug-too-long",
+    ),
+    pytest.param(
+        SITE
+        + COMPONENT
+        + f'[[components.probes]]\nname = "{"p" * 190}"\nurl = "https://x.test/"\n',
+        ["component 'live-updates', probe", "'name'", "probe key longer than 200 characters"],
+        id="probe-key-too-long",
+    ),
+    pytest.param(
+        SITE + '[[components]]\nslug = "api"\nname = "A\\u0000PI"\n',
+        ["component 'api'", "'name'", "NUL"],
+        id="nul-in-name",
+    ),
 ]
 
 
@@ -146,6 +181,13 @@ def test_config_check_rejects_broken_file(write_config, body: str, expected: lis
     for fragment in expected:
         assert fragment in message
     assert "Traceback" not in result.output
+
+
+def test_length_limits_are_those_of_the_columns() -> None:
+    assert Component.__table__.c.name.type.length == config.MAX_NAME
+    assert Component.__table__.c.slug.type.length == config.MAX_SLUG
+    assert ProbeResult.__table__.c.probe_key.type.length == config.MAX_PROBE_KEY
+    assert ProbeState.__table__.c.probe_key.type.length == config.MAX_PROBE_KEY
 
 
 def test_missing_file_is_named(tmp_path) -> None:

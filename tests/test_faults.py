@@ -68,23 +68,15 @@ def stored(app) -> int:
         return db.session.execute(db.select(db.func.count(ProbeResult.id))).scalar()
 
 
-def test_database_outage_keeps_results_in_memory_and_recovers(app, caplog) -> None:
+def test_database_outage_keeps_results_in_memory_and_recovers(app, caplog, database_outage) -> None:
     service = ProbeService(app, environ={}, max_pending=100)
     assert service.record([result(5)])
-    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    with app.app_context():
-        db.engine.dispose()
-    os.rename(path, path + ".away")
     caplog.set_level(logging.INFO)
-    try:
+    with database_outage(app):
         assert not service.record([result(4)])
         assert not service.record([result(3)])
         assert len(service.pending) == 2
         assert "database unreachable" in caplog.text and "2 results kept in memory" in caplog.text
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        os.replace(path + ".away", path)
     assert service.record([result(2)])
     assert not service.pending and stored(app) == 4
     assert "database reachable again: recorded 3 kept results" in caplog.text
@@ -92,13 +84,9 @@ def test_database_outage_keeps_results_in_memory_and_recovers(app, caplog) -> No
     assert stored(app) == 4
 
 
-def test_the_memory_queue_is_bounded(app, caplog) -> None:
+def test_the_memory_queue_is_bounded(app, caplog, database_outage) -> None:
     service = ProbeService(app, environ={}, max_pending=3)
-    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    with app.app_context():
-        db.engine.dispose()
-    os.rename(path, path + ".away")
-    try:
+    with database_outage(app):
         for minutes in range(10, 5, -1):
             service.record([result(minutes)])
         assert len(service.pending) == 3
@@ -106,10 +94,6 @@ def test_the_memory_queue_is_bounded(app, caplog) -> None:
             r.started_at for r in service.pending
         )
         assert "dropping the 1 oldest results" in caplog.text
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        os.replace(path + ".away", path)
 
 
 def test_an_overrunning_probe_skips_rather_than_piles_up(app, capgo, write_config) -> None:

@@ -11,8 +11,8 @@ from statuspage import create_app
 from statuspage.db import db
 
 
-def test_upgrade_an_empty_database_matches_the_models(tmp_path) -> None:
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"})
+def test_upgrade_an_empty_database_matches_the_models(database_url) -> None:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         assert not inspect(db.engine).has_table("component")
         upgrade()
@@ -25,30 +25,29 @@ def test_upgrade_an_empty_database_matches_the_models(tmp_path) -> None:
         db.engine.dispose()
 
 
-def test_app_start_syncs_components_once_migrated(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+def test_app_start_syncs_components_once_migrated(database_url) -> None:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    again = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    again = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
     response = again.test_client().get("/")
     assert "Live Updates" in response.get_data(as_text=True)
     with again.app_context():
         db.engine.dispose()
 
 
-def test_upgrade_keeps_existing_rows(tmp_path) -> None:
+def test_upgrade_keeps_existing_rows(database_url) -> None:
     """Each migration applies to a database that already holds data."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         upgrade(revision="f072c5e94358")  # before the status engine columns
         with db.engine.begin() as connection:
             connection.execute(
                 text(
                     "INSERT INTO component (id, code, slug, name, position, is_group, hidden,"
-                    " created_at, updated_at) VALUES (1, 'abcdefghijkl', 'api', 'API', 0, 0, 0,"
-                    " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                    " created_at, updated_at) VALUES (1, 'abcdefghijkl', 'api', 'API', 0,"
+                    " false, false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
                 )
             )
             connection.execute(

@@ -34,16 +34,26 @@ MARKDOWN_BODY = (
     f"<div><b>unclosed {LONG_WORD} {RTL} {EMOJI}"
 )
 
-# TOML basic strings: escape backslashes and quotes.
-_TOML_NAME = (HOSTILE + " " + RTL).replace("\\", "\\\\").replace('"', '\\"')
+# Names as long as they may be (PostgreSQL enforces it): an incident's at most 300 characters
+# (staff.MAX_NAME), a component's 200 (config.MAX_NAME). The long word and the right-to-left
+# text are in the incident's updates and postmortem.
+INCIDENT_NAME = f"{HOSTILE} {EMOJI}"
+COMPONENT_NAME = " ".join([*(HOSTILE_TEXTS[i] for i in (0, 1, 5, 6, 7, 8)), RTL])
+
+
+def _toml(text: str) -> str:
+    """Return text for a TOML basic string: backslashes and quotes escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 CONFIG = f"""
 [site]
 name = "Acme"
 url = "https://status.acme.test"
 [[components]]
 slug = "evil"
-name = "{_TOML_NAME}"
-description = "{_TOML_NAME} {LONG_WORD}"
+name = "{_toml(COMPONENT_NAME)}"
+description = "{_toml(HOSTILE + " " + RTL)} {LONG_WORD}"
 group = "<script>alert('group')</script>"
 [[components.probes]]
 name = "<img src=x onerror=alert(8)>"
@@ -68,7 +78,7 @@ def hostile_site(app, monkeypatch) -> dict[str, str]:
     freeze(monkeypatch)
     with app.app_context():
         incident = add_incident(
-            f"{HOSTILE} {LONG_WORD} {RTL} {EMOJI}",
+            INCIDENT_NAME,
             started_at=NOW - timedelta(hours=3),
             impact="major",
             affected=[("evil", "major_outage")],

@@ -10,7 +10,6 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -20,7 +19,7 @@ from statuspage.cli import cli
 from statuspage.db import db
 from statuspage.models import ProbeResult, ProbeRollup
 from statuspage.recording import prune, record_results, roll_up
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, stored_bytes
 from tests.standin import HANG, NOT_JSON, REDIRECT_LOOP, CapgoStandIn, json_body, slow, unused_port
 
 SITE = '[site]\nname = "Capgo"\nurl = "https://status.capgo.app"\n'
@@ -148,12 +147,7 @@ def test_secret_appears_nowhere(app, capgo, write_config, caplog, monkeypatch, t
     health = app.test_client().get("/healthz").get_data(as_text=True)
     with app.app_context():
         db.engine.dispose()
-    database_file = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    stored = b"".join(
-        Path(path).read_bytes()
-        for path in (database_file, database_file + "-wal")
-        if os.path.exists(path)
-    )
+    stored = stored_bytes(app.config["SQLALCHEMY_DATABASE_URI"])
     for text in [*outputs, page, health, caplog.text]:
         assert SECRET not in text
     assert SECRET.encode() not in stored

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,14 +20,9 @@ from statuspage.tokens import (
     list_tokens,
     revoke_token,
 )
+from tests.conftest import stored_bytes
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-def _database_bytes(database_url: str) -> bytes:
-    """Return every byte SQLite keeps for the database, the write-ahead log included."""
-    path = Path(database_url.removeprefix("sqlite:///"))
-    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
 
 
 def test_hash_is_sha256_hex() -> None:
@@ -44,7 +38,7 @@ def test_create_returns_a_prefixed_token_and_stores_only_its_hash(app, database_
         assert row.created_at == T0 and row.last_used_at is None and row.revoked_at is None
         assert create_token("other") != token
         db.session.remove()
-    stored = _database_bytes(database_url)
+    stored = stored_bytes(database_url)
     assert token.encode() not in stored
     assert token.removeprefix(PREFIX).encode() not in stored
 
