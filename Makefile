@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint clean bench-probes
+.PHONY: run test test-postgres lint clean bench-probes bench-spike bench-history
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,9 @@ clean:
 
 bench-probes: $(STAMP)
 	$(BIN)/python bench/probe_cycle.py
+
+bench-spike: $(STAMP)
+	$(BIN)/python bench/spike.py
+
+bench-history: $(STAMP)
+	$(BIN)/python bench/history.py

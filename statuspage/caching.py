@@ -2,9 +2,10 @@
 
 A status page is read hardest exactly when the things it watches fail, so every public GET
 is served from an in-process cache keyed on the site's version (a counter every write bumps,
-whichever process made it) and a 30-second time bucket (pages show time-driven things such
-as maintenance windows and relative times). A request then costs one small query and a
-dictionary lookup. When the database cannot be reached, the last good rendering is served.
+whichever process made it, read at most once a second per process) and a 30-second time
+bucket (pages show time-driven things such as maintenance windows and relative times). A
+request then costs at most one small query and a dictionary lookup. When the database
+cannot be reached, the last good rendering is served.
 """
 
 from __future__ import annotations
@@ -55,12 +56,31 @@ class Rendered:
 class ResponseCache:
     """A bounded LRU of rendered responses, keyed by path, version and time bucket."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES, version_ttl: float = 0.0) -> None:
         self.max_entries = max_entries
+        self.version_ttl = version_ttl
+        self._version: tuple[int, datetime | None] | None = None
+        self._version_read_at = float("-inf")
         self._entries: OrderedDict[tuple[str, int, int], Rendered] = OrderedDict()
         # The newest good rendering of each path, kept for when the database is down.
         self._last_good: OrderedDict[str, Rendered] = OrderedDict()
         self._lock = threading.Lock()
+
+    def version(self) -> tuple[int, datetime | None]:
+        """Return the site's version, read from the database at most once per version_ttl.
+
+        Under a spike the version query is most of a cached request's cost (and, on SQLite,
+        hands the GIL back and forth); a write then shows at most version_ttl seconds later,
+        well inside the 30 seconds that clients may cache anyway.
+        """
+        now = time.monotonic()
+        with self._lock:
+            if self._version is not None and now - self._version_read_at < self.version_ttl:
+                return self._version
+        value = site_version()  # a database error reaches the caller's last-good fallback
+        with self._lock:
+            self._version, self._version_read_at = value, now
+        return value
 
     def get(self, key: tuple[str, int, int]) -> Rendered | None:
         with self._lock:
@@ -87,6 +107,7 @@ class ResponseCache:
         with self._lock:
             self._entries.clear()
             self._last_good.clear()
+            self._version = None
 
 
 def site_version() -> tuple[int, datetime | None]:
@@ -113,7 +134,9 @@ def _serve(entry: Rendered, stale: bool = False) -> Response:
 
 def init_app(app: Flask) -> None:
     """Serve public GETs from the cache, and add the headers every response needs."""
-    cache = ResponseCache()
+    # Tests check that a write shows at once, so they read the version every time.
+    ttl = float(app.config.get("RESPONSE_CACHE_VERSION_TTL", 0.0 if app.testing else 1.0))
+    cache = ResponseCache(version_ttl=ttl)
     app.extensions["response_cache"] = cache
 
     @app.before_request
@@ -122,7 +145,7 @@ def init_app(app: Flask) -> None:
             return None
         path = request.full_path
         try:
-            version, changed_at = site_version()
+            version, changed_at = cache.version()
         except SQLAlchemyError as error:
             db.session.rollback()
             entry = cache.last_good(path)

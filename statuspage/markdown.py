@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import markdown as markdown_lib
 import nh3
 from markupsafe import Markup
@@ -24,8 +26,12 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
 
+@functools.lru_cache(maxsize=4096)
 def render_markdown(text: str) -> Markup:
-    """Render markdown, sanitize the HTML with an allow-list, and mark the result safe."""
+    """Render markdown, sanitize the HTML with an allow-list, and mark the result safe.
+
+    Memoised on the text: updates are re-read on every feed and page, but an edit is new text.
+    """
     html = markdown_lib.markdown(text or "", output_format="html")
     clean = nh3.clean(
         html,

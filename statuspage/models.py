@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -84,7 +85,7 @@ class Incident(db.Model):
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     monitoring_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scheduled_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     postmortem: Mapped[str | None] = mapped_column(Text)
@@ -99,6 +100,15 @@ class Incident(db.Model):
         back_populates="incident", order_by="IncidentUpdate.created_at.desc()"
     )
     affected: Mapped[list[AffectedComponent]] = relationship(back_populates="incident")
+
+
+# When an event "happened" (a maintenance by its window): the feed, history and uptime bars
+# read incidents newest first by this and stop after a page, so no sort of the whole table.
+Index(
+    "ix_incident_starts_at",
+    func.coalesce(Incident.scheduled_for, Incident.started_at),
+    Incident.id,
+)
 
 
 class AffectedComponent(db.Model):
@@ -161,7 +171,7 @@ class UpdateComponentChange(db.Model):
     __tablename__ = "update_component_change"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    update_id: Mapped[int] = mapped_column(ForeignKey("incident_update.id"))
+    update_id: Mapped[int] = mapped_column(ForeignKey("incident_update.id"), index=True)
     component_id: Mapped[int] = mapped_column(ForeignKey("component.id"))
     old_status: Mapped[str] = mapped_column(String(32))
     new_status: Mapped[str] = mapped_column(String(32))

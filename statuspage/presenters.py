@@ -326,7 +326,9 @@ def _events_by_component_day(
 ) -> dict[tuple[int, date], list[Incident]]:
     """Return the incidents and maintenances under way on each component's each local day."""
     # Events that started or ended in the period, and those still open from before it.
-    found = {i.id: i for i in [*incidents_between(start, now), *unresolved_incidents()]}
+    found = {
+        i.id: i for i in [*incidents_between(start, now, timelines=False), *unresolved_incidents()]
+    }
     result: dict[tuple[int, date], list[Incident]] = defaultdict(list)
     for incident in sorted(found.values(), key=event_start):
         span = event_span(incident, now)

@@ -92,3 +92,28 @@ def test_database_down_serves_the_last_good_page(app, client, database_outage) -
         assert stale.get_data() == good.get_data()
         assert "stale" in stale.headers["Warning"]
         assert client.get("/healthz").status_code == 503
+
+
+class TestVersionReadOncePerInterval:
+    """In production the version is read at most once a second per process."""
+
+    @pytest.fixture
+    def settings(self):
+        return {"RESPONSE_CACHE_VERSION_TTL": 60}
+
+    def test_cached_reads_within_the_interval_cost_no_query(self, app, client) -> None:
+        client.get("/")
+        statements: list[str] = []
+        with app.app_context():
+            engine = db.engine
+
+        def count(conn, cursor, statement, *args) -> None:
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            for _ in range(5):
+                assert client.get("/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert statements == []
