@@ -221,3 +221,27 @@ def write_config(tmp_path: Path):
         return path
 
     return write
+
+
+# Figures that fault and fuzz tests measure (kills, inputs, retries), printed after the run.
+FIGURES: list[str] = []
+
+
+@pytest.fixture
+def report_figure() -> Any:
+    """Return a function that records a line for the run's closing figures."""
+    return FIGURES.append
+
+
+@pytest.fixture(scope="module")
+def report_figure_module() -> Any:
+    """Return the same recorder, for module-scoped fixtures."""
+    return FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the figures the fault and fuzz tests measured."""
+    if FIGURES:
+        terminalreporter.section("fault and fuzz figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

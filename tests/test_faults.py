@@ -68,7 +68,9 @@ def stored(app) -> int:
         return db.session.execute(db.select(db.func.count(ProbeResult.id))).scalar()
 
 
-def test_database_outage_keeps_results_in_memory_and_recovers(app, caplog, database_outage) -> None:
+def test_database_outage_keeps_results_in_memory_and_recovers(
+    app, caplog, database_outage, report_figure
+) -> None:
     service = ProbeService(app, environ={}, max_pending=100)
     assert service.record([result(5)])
     caplog.set_level(logging.INFO)
@@ -80,6 +82,10 @@ def test_database_outage_keeps_results_in_memory_and_recovers(app, caplog, datab
     assert service.record([result(2)])
     assert not service.pending and stored(app) == 4
     assert "database reachable again: recorded 3 kept results" in caplog.text
+    report_figure(
+        "database outage: 2 recordings failed and kept their results in memory; "
+        "the next stored all 3, none lost or doubled"
+    )
     assert service.record([])  # nothing left, nothing duplicated
     assert stored(app) == 4
 
@@ -96,7 +102,9 @@ def test_the_memory_queue_is_bounded(app, caplog, database_outage) -> None:
         assert "dropping the 1 oldest results" in caplog.text
 
 
-def test_an_overrunning_probe_skips_rather_than_piles_up(app, capgo, write_config) -> None:
+def test_an_overrunning_probe_skips_rather_than_piles_up(
+    app, capgo, write_config, report_figure
+) -> None:
     """A probe every second that hangs for 3 s runs about once per 3 s, never in parallel."""
     capgo.set("/updates", HANG)
     capgo.set("/ok", slow(0.05))
@@ -111,8 +119,9 @@ def test_an_overrunning_probe_skips_rather_than_piles_up(app, capgo, write_confi
     time.sleep(7)
     scheduler.shutdown(wait=False)
     hanging, healthy = capgo.hits("/updates"), capgo.hits("/ok")
-    print(
-        f"7 s at a 1 s interval: hanging probe ran {hanging} times, healthy probe {healthy} times"
+    report_figure(
+        f"overrun: 7 s at a 1 s interval, a probe hanging 3 s ran {hanging} times (not 7), "
+        f"a healthy one {healthy} times"
     )
     assert 1 <= hanging <= 3  # 7 s / (3 s timeout) at most, not 7
     assert healthy >= 5  # the hanging probe delays no other
@@ -135,7 +144,9 @@ def check_consistency(app) -> None:
         assert sorted(i.id for i in unresolved) == sorted(lock.incident_id for lock in locks)
 
 
-def test_kill_9_mid_cycle_leaves_the_database_consistent(app, capgo, write_config) -> None:
+def test_kill_9_mid_cycle_leaves_the_database_consistent(
+    app, capgo, write_config, report_figure
+) -> None:
     config = write_config(CONFIG.format(base=capgo.url, timeout=1))
     env = os.environ | {
         "STATUSPAGE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -190,4 +201,7 @@ def test_kill_9_mid_cycle_leaves_the_database_consistent(app, capgo, write_confi
     with app.app_context():
         assert db.session.execute(db.select(OpenAutomaticIncident)).first() is None
         total = db.session.execute(db.select(db.func.count(Incident.id))).scalar()
-    print(f"{kills} kill -9 of the probe process: {stored(app)} results, {total} incidents")
+    report_figure(
+        f"kill -9: {kills} kills of the probe process mid-cycle; {stored(app)} results and "
+        f"{total} incidents stored, consistent after every kill; the next start carried on"
+    )
