@@ -220,14 +220,19 @@ def _finish(
 # Incidents
 
 
+def _by_code(model: type[Incident] | type[IncidentUpdate], code: str, what: str) -> Any:
+    """Return the row of `model` with this public code, or raise NotFound naming `what`."""
+    row = None
+    if findable(code):
+        row = db.session.execute(db.select(model).where(model.code == code)).scalar()
+    if row is None:
+        raise NotFound(f"no {what} with code {code!r}")
+    return row
+
+
 def get_incident(code: str) -> Incident:
     """Return the incident or maintenance with this code, or raise NotFound."""
-    incident = None
-    if findable(code):
-        incident = db.session.execute(db.select(Incident).where(Incident.code == code)).scalar()
-    if incident is None:
-        raise NotFound(f"no incident or maintenance with code {code!r}")
-    return incident
+    return _by_code(Incident, code, "incident or maintenance")
 
 
 def create_incident(
@@ -413,14 +418,7 @@ def edit_update(
 
 def get_update(code: str) -> IncidentUpdate:
     """Return the update with this code, or raise NotFound."""
-    update = None
-    if findable(code):
-        update = db.session.execute(
-            db.select(IncidentUpdate).where(IncidentUpdate.code == code)
-        ).scalar()
-    if update is None:
-        raise NotFound(f"no update with code {code!r}")
-    return update
+    return _by_code(IncidentUpdate, code, "update")
 
 
 def change_incident(
