@@ -40,7 +40,9 @@ def standin_config(base: str, refused: str) -> str:
     """Return a config whose probes each meet one way a server fails."""
     return (
         SITE
-        + "[defaults]\ntimeout_s = 1\ndegraded_ms = 500\n"
+        # Healthy probes get a generous degraded_ms: a loaded CI machine must not slow them
+        # past it. The slow probe gets a low one and a timeout well past its delay.
+        + "[defaults]\ntimeout_s = 1\ndegraded_ms = 2000\n"
         + '[[components]]\nslug = "live-updates"\nname = "Live Updates"\n'
         + probe(
             "Update check",
@@ -50,7 +52,7 @@ def standin_config(base: str, refused: str) -> str:
         )
         + probe("Worker", f"{base}/ok", 'expect_json = { status = "ok" }\n')
         + probe("Hanging", f"{base}/hang")
-        + probe("Slow", f"{base}/latency")
+        + probe("Slow", f"{base}/latency", "degraded_ms = 300\ntimeout_s = 5\n")
         + probe("Refused", refused)
         + probe("Not JSON", f"{base}/notjson", 'expect_json = { status = "ok" }\n')
         + probe("Loop", f"{base}/loop")
