@@ -58,11 +58,10 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import event as sa_event  # noqa: E402
 from sqlalchemy import func, insert, text  # noqa: E402
 
-from probes import Result  # noqa: E402
+from bench.seed import seed_present  # noqa: E402
 from statuspage import create_app  # noqa: E402
 from statuspage.config import StatusConfig  # noqa: E402
 from statuspage.db import db, new_code, utcnow  # noqa: E402
-from statuspage.engine import ingest  # noqa: E402
 from statuspage.models import (  # noqa: E402
     AffectedComponent,
     Component,
@@ -77,7 +76,6 @@ from statuspage.models import (  # noqa: E402
 from statuspage.recording import latency_percentiles, roll_up  # noqa: E402
 from statuspage.rules import minutes_by_status  # noqa: E402
 from statuspage.rules.uptime import day_bounds  # noqa: E402
-from statuspage.staff import Actor, create_incident, post_update, schedule_maintenance  # noqa: E402
 from statuspage.uptime import COLUMNS, roll_up_days  # noqa: E402
 from statuspage.vocabulary import ComponentStatus  # noqa: E402
 
@@ -459,51 +457,7 @@ def rollup_rows(
 
 def seed_live(config: StatusConfig, now: datetime) -> None:
     """Bring the present through the site's own code: results, incidents, maintenance, rollups."""
-    for minute in range(LIVE_MINUTES, 0, -1):
-        at = now - timedelta(minutes=minute)
-        results = []
-        for index, probe in enumerate(p for p in config.probes if not p.requires_env):
-            fails = probe.name == "Asia database" and minute <= 4
-            results.append(
-                Result(
-                    probe_key=probe.key,
-                    component=probe.component,
-                    location=LOCATION,
-                    started_at=at + timedelta(seconds=index),
-                    latency_ms=None if fails else 80.0 + index,
-                    outcome="down" if fails else "up",
-                    http_status=503 if fails else 200,
-                    reason="HTTP 503, expected 200" if fails else "",
-                )
-            )
-        ingest(results, config, at + timedelta(seconds=30))
-    staff = Actor("oncall@capgo.app")
-    incident = create_incident(
-        staff,
-        config,
-        now - timedelta(minutes=30),
-        name="Delayed statistics",
-        status="investigating",
-        body="Device statistics are arriving late in the console.",
-        components={"analytics": "degraded_performance"},
-    )
-    post_update(
-        staff,
-        config,
-        now - timedelta(minutes=10),
-        incident,
-        status="identified",
-        body="A queue consumer is lagging; we are adding capacity.",
-    )
-    schedule_maintenance(
-        staff,
-        config,
-        now - timedelta(minutes=5),
-        name="Bundle storage migration",
-        scheduled_for=now + timedelta(days=2),
-        scheduled_until=now + timedelta(days=2, hours=2),
-        components=["live-updates"],
-    )
+    seed_present(config, now, location=LOCATION, minutes=LIVE_MINUTES)
     roll_up(now)
     roll_up_days(config, now)
 

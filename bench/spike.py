@@ -106,10 +106,10 @@ def seed(env: dict[str, str]) -> dict[str, int]:
     os.environ.update(env)
     from sqlalchemy import func, insert
 
-    from probes import Result
+    from bench.seed import seed_present
     from statuspage import create_app
     from statuspage.db import db, utcnow
-    from statuspage.engine import advance_maintenances, ingest
+    from statuspage.engine import advance_maintenances
     from statuspage.models import Component, ComponentDay, Incident, IncidentUpdate
     from statuspage.recording import roll_up
     from statuspage.staff import Actor, create_incident, post_update, schedule_maintenance
@@ -173,57 +173,10 @@ def seed(env: dict[str, str]) -> dict[str, int]:
         advance_maintenances(config, window + timedelta(minutes=1))
         advance_maintenances(config, window + timedelta(hours=1, minutes=1))
 
-        # Six minutes of results from every probe; "Asia database" fails the last four, which
-        # confirms it down and opens an automatic incident on Live Updates.
-        for minute in range(6, 0, -1):
-            at = now - timedelta(minutes=minute)
-            results = []
-            for probe in config.probes:
-                failing = probe.name == "Asia database" and minute <= 4
-                results.append(
-                    Result(
-                        probe_key=probe.key,
-                        component=probe.component,
-                        location="eu-west",
-                        started_at=at,
-                        latency_ms=None if failing else 80.0 + len(results),
-                        outcome="down" if failing else "up",
-                        http_status=503 if failing else 200,
-                        reason="HTTP 503, expected 200" if failing else "",
-                    )
-                )
-            ingest(results, config, at)
+        # The present: recent results (one probe failing), an open staff incident and a
+        # maintenance that is due.
+        seed_present(config, now, location="eu-west")
         roll_up(now)
-
-        # An unresolved staff incident, and an upcoming maintenance.
-        incident = create_incident(
-            staff,
-            config,
-            now - timedelta(minutes=30),
-            name="Delayed statistics",
-            status="investigating",
-            body="Device statistics are arriving late in the console.",
-            components={"analytics": "degraded_performance"},
-        )
-        post_update(
-            staff,
-            config,
-            now - timedelta(minutes=10),
-            incident,
-            status="identified",
-            body="A queue consumer is lagging; we are adding capacity.",
-        )
-        soon = now + timedelta(days=2)
-        schedule_maintenance(
-            staff,
-            config,
-            now,
-            name="Bundle storage migration",
-            scheduled_for=soon,
-            scheduled_until=soon + timedelta(hours=2),
-            components=["live-updates"],
-            body="Bundle downloads may be slower during the migration.",
-        )
 
         # 90 days of daily figures, as the rollup leaves them (a few minutes down on some days).
         today = now.date()
