@@ -61,8 +61,12 @@ from sqlalchemy import func, insert, text  # noqa: E402
 from bench.seed import seed_present  # noqa: E402
 from statuspage import create_app  # noqa: E402
 from statuspage.config import StatusConfig  # noqa: E402
-from statuspage.db import db, new_code, utcnow  # noqa: E402
-from statuspage.models import (  # noqa: E402
+from statuspage.engine.recording import latency_percentiles, roll_up  # noqa: E402
+from statuspage.engine.rollups import COLUMNS, roll_up_days  # noqa: E402
+from statuspage.rules import minutes_by_status  # noqa: E402
+from statuspage.rules.uptime import day_bounds  # noqa: E402
+from statuspage.store.db import db, new_code, utcnow  # noqa: E402
+from statuspage.store.models import (  # noqa: E402
     AffectedComponent,
     Component,
     ComponentDay,
@@ -73,10 +77,6 @@ from statuspage.models import (  # noqa: E402
     StatusChange,
     UpdateComponentChange,
 )
-from statuspage.recording import latency_percentiles, roll_up  # noqa: E402
-from statuspage.rules import minutes_by_status  # noqa: E402
-from statuspage.rules.uptime import day_bounds  # noqa: E402
-from statuspage.uptime import COLUMNS, roll_up_days  # noqa: E402
 from statuspage.vocabulary import ComponentStatus  # noqa: E402
 
 ROUTES = ["/", "/api/v2/summary.json", "/uptime", "/history.atom"]

@@ -108,11 +108,11 @@ def seed(env: dict[str, str]) -> dict[str, int]:
 
     from bench.seed import seed_present
     from statuspage import create_app
-    from statuspage.db import db, utcnow
-    from statuspage.engine import advance_maintenances
-    from statuspage.models import Component, ComponentDay, Incident, IncidentUpdate
-    from statuspage.recording import roll_up
-    from statuspage.staff import Actor, create_incident, post_update, schedule_maintenance
+    from statuspage.engine.evaluation import advance_maintenances
+    from statuspage.engine.recording import roll_up
+    from statuspage.staff.service import Actor, create_incident, post_update, schedule_maintenance
+    from statuspage.store.db import db, utcnow
+    from statuspage.store.models import Component, ComponentDay, Incident, IncidentUpdate
 
     app = create_app()
     config = app.config["STATUS"]
@@ -435,7 +435,8 @@ def profile_cached(env: dict[str, str]) -> None:
     os.environ.update(env)
     from werkzeug.test import EnvironBuilder
 
-    from statuspage import caching, create_app
+    from statuspage import create_app
+    from statuspage.web import caching
 
     app = create_app()
     environ = EnvironBuilder(path="/", base_url=f"http://{HOST}/").get_environ()

@@ -17,11 +17,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from statuspage.config import ConfigError, load_config
-from statuspage.db import db, render_migration_item
+from statuspage.store.db import db, render_migration_item
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "content" / "status.toml"
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "store" / "migrations"
 
 migrate = Migrate()
 # Every form a cookie authenticates carries a CSRF token; bearer-token APIs are exempted.
@@ -68,30 +68,13 @@ def create_app(test_config: dict[str, Any] | None = None, *, dev_secret_key: boo
         render_item=render_migration_item,
     )
 
-    from statuspage import (  # noqa: F401 - models registers tables
-        admin,
-        api_public,
-        api_write,
-        auth,
-        caching,
-        feeds,
-        filters,
-        health,
-        models,
-        public,
-    )
+    from statuspage import web
+    from statuspage.store import models  # noqa: F401 - registers the tables
+    from statuspage.web.api_v1 import routes as api_v1
 
-    filters.register(app)
     csrf.init_app(app)
-    auth.init_app(app)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(feeds.bp)
-    app.register_blueprint(api_public.bp)
-    app.register_blueprint(api_write.bp)
-    csrf.exempt(api_write.bp)  # bearer tokens, not cookies: nothing to forge
-    app.register_blueprint(health.bp)
-    caching.init_app(app)
+    web.init_app(app)
+    csrf.exempt(api_v1.bp)  # bearer tokens, not cookies: nothing to forge
 
     if app.config.get("SYNC_COMPONENTS_ON_START", True):
         with app.app_context():
@@ -136,7 +119,7 @@ def schema_is_current() -> bool:
 
 def _sync_if_migrated(app: Flask) -> None:
     """Sync components from the config, unless the schema is missing or out of date."""
-    from statuspage.components import sync_components
+    from statuspage.engine.config_sync import sync_components
 
     # Before `statuspage db upgrade` has run (including while it runs), leave the tables alone.
     if not schema_is_current():

@@ -23,8 +23,8 @@ from sqlalchemy.pool import NullPool
 
 from statuspage import DEFAULT_CONFIG, create_app
 from statuspage.cli import cli as statuspage_cli
-from statuspage.components import sync_components
-from statuspage.db import db
+from statuspage.engine.config_sync import sync_components
+from statuspage.store.db import db
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("STATUSPAGE_TEST_DATABASE_URL") or None

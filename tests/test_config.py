@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from statuspage import config
 from statuspage.cli import cli
 from statuspage.config import load_config
-from statuspage.models import Component, ProbeResult, ProbeState
+from statuspage.store.models import Component, ProbeResult, ProbeState
 
 SITE = '[site]\nname = "Capgo"\nurl = "https://status.capgo.app"\n'
 COMPONENT = '[[components]]\nslug = "live-updates"\nname = "Live Updates"\n'

@@ -1,0 +1,42 @@
+"""`statuspage content sync`: import the staff-written incident files into the database."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from statuspage.cli import cli, require_current_schema
+from statuspage.staff.content import sync_directory
+from statuspage.store.db import utcnow
+
+
+@cli.group("content")
+def content_group() -> None:
+    """Import incident history written as files (content/incidents/*.md)."""
+
+
+@content_group.command("sync")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of incident files (default: incidents/ beside the configuration file).",
+)
+def content_sync(directory: Path | None) -> None:
+    """Import every incident file: one line per file; exit 2 if any file was invalid."""
+    require_current_schema(current_app)
+    config = current_app.config["STATUS"]
+    folder = directory or Path(config.path).parent / "incidents"
+    if not folder.is_dir():
+        click.echo(f"statuspage: {folder}: no such folder", err=True)
+        sys.exit(2)
+    reports = sync_directory(folder, config, utcnow())
+    if not reports:
+        click.echo(f"no incident files in {folder}")
+    for report in reports:
+        click.echo(report.line())
+    if any(report.outcome == "error" for report in reports):
+        sys.exit(2)

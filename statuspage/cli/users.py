@@ -1,0 +1,58 @@
+"""`statuspage user ...`: create, list and disable staff accounts."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from statuspage.cli import cli
+from statuspage.web.auth import AccountError, create_user, disable_user, list_users
+
+
+def _stop(error: AccountError) -> None:
+    click.echo(f"statuspage: {error}", err=True)
+    sys.exit(2)
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Manage staff accounts."""
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_create(email: str, password_stdin: bool) -> None:
+    """Create a staff account; the password is asked for (or read from stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, password)
+    except AccountError as error:
+        _stop(error)
+    click.echo(f"created {user.email}")
+
+
+@user_group.command("list")
+def user_list() -> None:
+    """List staff accounts."""
+    for user in list_users():
+        state = "active" if user.active else "disabled"
+        last = (
+            user.last_sign_in_at.isoformat(timespec="minutes") if user.last_sign_in_at else "never"
+        )
+        click.echo(f"{user.email}  {state}  last sign-in: {last}")
+
+
+@user_group.command("disable")
+@click.argument("email")
+def user_disable(email: str) -> None:
+    """Disable an account: it can no longer sign in and its sessions end."""
+    try:
+        user = disable_user(email)
+    except AccountError as error:
+        _stop(error)
+    click.echo(f"disabled {user.email}")

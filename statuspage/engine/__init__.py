@@ -1,0 +1,1 @@
+"""From results, staff writes and the clock to stored status: recording, evaluation, rollups."""

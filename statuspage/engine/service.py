@@ -1,0 +1,161 @@
+"""Run every probe at its interval and record what it finds (APScheduler 3, in UTC)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import deque
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+
+from probes import ProbeDefinition, ProbeRunner, Result, configured, default_location
+from probes.schedule import add_probe_jobs
+from statuspage.config import ConfigError
+from statuspage.engine.evaluation import advance_maintenances, ingest
+from statuspage.engine.recording import prune
+from statuspage.engine.rollups import roll_up_days
+from statuspage.store.db import utcnow
+
+log = logging.getLogger("statuspage.probes")
+
+# Maintenance windows open and close on time; daily figures stay fresh for the uptime bars.
+TICK_INTERVAL = timedelta(seconds=15)
+HOUSEKEEPING_INTERVAL = timedelta(minutes=10)
+MAX_PENDING = 10_000
+MAX_LOCATION = 100  # ProbeResult.location and ProbeState.location
+
+
+def log_result(result: Result) -> None:
+    """Log one line per result: what ran, from where, and how it went."""
+    log.info("%s", result.summary())
+
+
+class ProbeService:
+    """The probes of one site and location, run and recorded inside the app."""
+
+    def __init__(
+        self,
+        app: Flask,
+        environ: Mapping[str, str] | None = None,
+        max_pending: int = MAX_PENDING,
+    ) -> None:
+        self.app = app
+        self.environ = dict(os.environ if environ is None else environ)
+        self.location = default_location(self.environ)
+        if len(self.location) > MAX_LOCATION:
+            # Refused now: PostgreSQL would refuse every result, and the process look stalled.
+            raise ConfigError(
+                f"STATUSPAGE_LOCATION is longer than {MAX_LOCATION} characters: "
+                f"{self.location[:40]!r}..."
+            )
+        self.config = app.config["STATUS"]
+        self.probes = configured(self.config.probes, self.environ)
+        # One worker per probe, so a cycle where every probe hangs still ends in one timeout.
+        self.runner = ProbeRunner(max_workers=max(32, len(self.probes)))
+        # Results waiting for the database, oldest first; bounded so an outage cannot
+        # exhaust memory (at the default 23 probes a minute, 10,000 is about seven hours).
+        self.pending: deque[Result] = deque(maxlen=max_pending)
+        self._flushing = threading.Lock()
+        self.database_down_since: datetime | None = None
+
+    def record(self, results: list[Result]) -> bool:
+        """Queue results and store everything queued; False while the database is unreachable."""
+        dropped = max(0, len(self.pending) + len(results) - (self.pending.maxlen or 0))
+        if dropped:
+            log.error("result queue full: dropping the %d oldest results", dropped)
+        self.pending.extend(results)
+        if not self._flushing.acquire(blocking=False):
+            return True  # another thread is storing; it or the next call takes these too
+        try:
+            batch = list(self.pending)
+            if not batch:
+                return True
+            try:
+                with self.app.app_context():
+                    ingest(batch, self.config, utcnow())
+            except SQLAlchemyError as error:
+                if self.database_down_since is None:
+                    self.database_down_since = utcnow()
+                log.warning(
+                    "database unreachable (%s): %d results kept in memory, retrying with the next",
+                    error.__class__.__name__,
+                    len(self.pending),
+                )
+                return False
+            for _ in batch:
+                self.pending.popleft()
+            if self.database_down_since is not None:
+                log.info("database reachable again: recorded %d kept results", len(batch))
+                self.database_down_since = None
+            return True
+        finally:
+            self._flushing.release()
+
+    def run_once(self) -> list[Result]:
+        """Run every configured probe once, in parallel, record the results, and tidy up."""
+        results = self.runner.run_cycle(self.probes, location=self.location, environ=self.environ)
+        for result in results:
+            log_result(result)
+        self.record(results)
+        self.tick()
+        self.housekeeping()
+        return results
+
+    def tick(self) -> None:
+        """Move maintenances along their windows."""
+        try:
+            with self.app.app_context():
+                advance_maintenances(self.config, utcnow())
+        except Exception:
+            log.exception("advancing maintenances failed")
+
+    def run_probe(self, probe: ProbeDefinition) -> None:
+        """Run one probe and record its result; never raise into the scheduler."""
+        try:
+            result = self.runner.run_one(probe, location=self.location, environ=self.environ)
+            if result is None:  # still running from its previous turn
+                return
+            log_result(result)
+            self.record([result])
+        except Exception:
+            log.exception("recording the result of %s failed", probe.key)
+
+    def housekeeping(self) -> None:
+        """Roll up daily figures and prune old raw results."""
+        try:
+            with self.app.app_context():
+                now = utcnow()
+                deleted = prune(now, self.config.raw_days)
+                days = roll_up_days(self.config, now)
+            log.info("housekeeping: %d component-days rolled up, %d results pruned", days, deleted)
+        except Exception:
+            log.exception("housekeeping failed")
+
+    def schedule(self, scheduler: BaseScheduler, now: datetime | None = None) -> None:
+        """Add a job per probe, each starting at a random point of its first interval."""
+        now = now or datetime.now(UTC)
+        add_probe_jobs(scheduler, self.probes, self.run_probe, now)
+        scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=TICK_INTERVAL.total_seconds(), start_date=now, timezone=UTC),
+            id="maintenance",
+            coalesce=True,
+            max_instances=1,
+        )
+        scheduler.add_job(
+            self.housekeeping,
+            IntervalTrigger(
+                seconds=HOUSEKEEPING_INTERVAL.total_seconds(),
+                start_date=now + timedelta(seconds=30),
+                timezone=UTC,
+            ),
+            id="housekeeping",
+            coalesce=True,
+            max_instances=1,
+        )

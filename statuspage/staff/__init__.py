@@ -1,0 +1,1 @@
+"""What staff write, through every front door: the service, accounts, tokens, files, backup."""

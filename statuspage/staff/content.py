@@ -1,0 +1,800 @@
+"""Staff-written incident history: parse content/incidents/*.md files and import them.
+
+A file is TOML front matter between `+++` lines, then one `## <date> <time> <zone> · <Status>`
+section per update and an optional `## Postmortem` section; content/incidents/README.md
+describes the format. Parsing is pure (text in, a Document or a ContentError out). Syncing
+checks every Document against the database before writing anything, then writes each file in
+its own transaction with the lock, audit and status machinery the staff functions use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from statuspage.config import StatusConfig
+from statuspage.engine.evaluation import bump_version, evaluate, lock_site
+from statuspage.rules import DEFAULT_TEXTS, incident_impact, maintenance_status
+from statuspage.staff.service import MAX_BODY, MAX_NAME, Actor, audit, snapshot
+from statuspage.store.db import db, new_code
+from statuspage.store.models import (
+    AffectedComponent,
+    Component,
+    Incident,
+    IncidentUpdate,
+    UpdateComponentChange,
+    UpdateRevision,
+)
+from statuspage.vocabulary import (
+    Cause,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    MaintenanceStatus,
+)
+
+FENCE = "+++"
+# Sources are named "incidents/<file name>" wherever the folder is checked out, so the same
+# files synced from another clone (or with --dir) find the same incidents.
+SOURCE_FOLDER = "incidents"
+IGNORED_NAMES = {"readme.md"}
+CODE_PATTERN = re.compile(r"^[a-z0-9]{12}$")
+BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+MAX_AUTHOR = 200  # IncidentUpdate.author, which holds "content:<source>"
+
+COMMON_KEYS = {"title", "code", "kind", "impact", "components"}
+KEYS = {
+    "incident": COMMON_KEYS | {"started", "resolved"},
+    "maintenance": COMMON_KEYS | {"scheduled_for", "scheduled_until"},
+}
+STATUSES: dict[str, type[IncidentStatus] | type[MaintenanceStatus]] = {
+    "incident": IncidentStatus,
+    "maintenance": MaintenanceStatus,
+}
+RESOLVED = (IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM)
+INCIDENT_IMPACTS = (Impact.NONE, Impact.MINOR, Impact.MAJOR, Impact.CRITICAL)
+# A component listed without a status gets the one that gives the incident its impact
+# (incident_impact, read backwards).
+STATUS_FOR_IMPACT = {
+    Impact.CRITICAL: ComponentStatus.MAJOR_OUTAGE,
+    Impact.MAJOR: ComponentStatus.PARTIAL_OUTAGE,
+    Impact.MINOR: ComponentStatus.DEGRADED_PERFORMANCE,
+    Impact.NONE: ComponentStatus.DEGRADED_PERFORMANCE,
+}
+
+# A level-2 ATX heading: "##", then a space or the end of the line ("###" is body text).
+HEADING = re.compile(r"^##(?:[ \t]+(?P<text>.*))?$")
+CODE_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+UPDATE_HEADING = re.compile(
+    r"""
+    (?P<date>\d{4}-\d{2}-\d{2}) (?:T|[ \t]+) (?P<time>\d{2}:\d{2}(?::\d{2})?)
+    [ \t]* (?P<zone>(?i:Z|UTC|GMT)|[+-]\d{2}:?\d{2}|[A-Za-z]+(?:/[A-Za-z0-9_+-]+)+)?
+    [ \t]* [·•|:—–-]* [ \t]*
+    (?P<status>\S.*?)?
+    [ \t]* \#* $
+    """,
+    re.VERBOSE,
+)
+HEADING_GRAMMAR = "'## 2026-03-01 10:05 UTC · Investigating'"
+TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$")
+
+
+class ContentError(Exception):
+    """A file that cannot be imported: `field` names the key or line that is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class UpdateSection:
+    """One dated `## ` section of a file: an incident update."""
+
+    line: int
+    at: datetime
+    status: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed, self-consistent incident file, not yet checked against the database."""
+
+    source: str
+    digest: str
+    code: str
+    kind: str
+    title: str
+    impact: str
+    components: dict[str, str]
+    # The last update's status; a maintenance's window may move it on when it is written.
+    status: str
+    started_at: datetime
+    resolved_at: datetime | None
+    monitoring_at: datetime | None
+    scheduled_for: datetime | None
+    scheduled_until: datetime | None
+    updates: tuple[UpdateSection, ...]  # oldest first
+    postmortem: str | None
+    # The index in `updates` of the update that resolved the incident, if it is resolved.
+    resolving: int | None
+
+
+@dataclass
+class FileReport:
+    """What a sync did with one file, printed as one line."""
+
+    path: Path
+    outcome: str = "error"  # imported, updated, unchanged, missing or error
+    code: str | None = None
+    field: str | None = None
+    message: str | None = None
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+    def fail(self, error: ContentError) -> None:
+        """Record why nothing from this file was imported."""
+        self.outcome, self.field, self.message = "error", error.field, error.message
+
+    def line(self) -> str:
+        """Return the report line: `<outcome>: <file> ...` or `error: <file>: <field>: ...`."""
+        if self.outcome == "error":
+            return f"error: {self.path}: {self.field}: {self.message}"
+        text = f"{self.outcome}: {self.path}"
+        if self.code:
+            text += f" (incident {self.code})"
+        return text + "".join(f"; warning: {warning}" for warning in self.warnings)
+
+
+# ---------------------------------------------------------------------------------------
+# Parsing: text in, Document out. No database, no clock but the `now` passed in.
+
+
+def source_name(path: Path) -> str:
+    """Return the name an incident file is known by: `incidents/<file name>`."""
+    return f"{SOURCE_FOLDER}/{path.name}"
+
+
+def derived_code(source: str) -> str:
+    """Return the stable incident code of a file without `code`: 12 base-36 digits of a hash."""
+    number = int.from_bytes(hashlib.sha256(source.encode("utf-8")).digest(), "big")
+    digits = []
+    for _ in range(12):
+        number, digit = divmod(number, 36)
+        digits.append(BASE36[digit])
+    return "".join(digits)
+
+
+def parse_document(text: str, source: str, now: datetime, digest: str = "") -> Document:
+    """Parse and validate one incident file, raising ContentError naming the field or line."""
+    if len(f"content:{source}") > MAX_AUTHOR:
+        limit = MAX_AUTHOR - len(f"content:{SOURCE_FOLDER}/")
+        raise ContentError("file name", f"longer than {limit} characters")
+    front, body_start, body = _split_front_matter(text)
+    data = _read_toml(front)
+    kind = data.get("kind", "incident")
+    if not isinstance(kind, str) or kind not in KEYS:
+        raise ContentError("kind", f"must be 'incident' or 'maintenance', got {kind!r}")
+    unknown = sorted(set(data) - KEYS[kind])
+    if unknown:
+        hint = ""
+        if unknown[0] in KEYS["incident"] | KEYS["maintenance"]:
+            hint = f" of a {kind}"
+        allowed = ", ".join(sorted(KEYS[kind]))
+        raise ContentError(unknown[0], f"unknown key{hint} (allowed: {allowed})")
+
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ContentError("title", "required: a non-empty string")
+    if len(title.strip()) > MAX_NAME:
+        raise ContentError("title", f"longer than {MAX_NAME} characters")
+    code = data.get("code", derived_code(source))
+    if not isinstance(code, str) or not CODE_PATTERN.match(code):
+        raise ContentError("code", f"must be 12 lowercase letters or digits, got {code!r}")
+
+    updates, postmortem = _read_sections(body, body_start, STATUSES[kind], now)
+    if not updates:
+        raise ContentError(
+            f"line {body_start}", f"no update: add at least one section like {HEADING_GRAMMAR}"
+        )
+    fields: dict[str, Any] = {
+        "source": source,
+        "digest": digest,
+        "code": code,
+        "kind": kind,
+        "title": title.strip(),
+        "updates": updates,
+        "postmortem": postmortem,
+    }
+    if kind == "maintenance":
+        fields.update(_maintenance_fields(data, updates, postmortem))
+    else:
+        fields.update(_incident_fields(data, updates, postmortem, now))
+    return Document(**fields)
+
+
+def _split_front_matter(text: str) -> tuple[str, int, list[str]]:
+    """Return the front matter, the line number the body starts on, and the body's lines."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != FENCE:
+        raise ContentError(
+            "line 1", f"a file starts with a {FENCE!r} line opening its front matter"
+        )
+    for index in range(1, len(lines)):
+        if lines[index].strip() == FENCE:
+            return "\n".join(lines[1:index]), index + 2, lines[index + 1 :]
+    raise ContentError("line 1", f"the front matter is never closed by a {FENCE!r} line")
+
+
+def _read_toml(front: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(front)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        position = TOML_POSITION.search(message)
+        if position is None:
+            raise ContentError("front matter", f"invalid TOML: {message}") from None
+        # The front matter starts on the file's second line.
+        line = int(position.group(1)) + 1
+        raise ContentError(f"line {line}", f"invalid TOML: {message[: position.start()]}") from None
+
+
+def _read_sections(
+    lines: list[str], first_line: int, statuses: type, now: datetime
+) -> tuple[tuple[UpdateSection, ...], str | None]:
+    """Split the body into dated update sections and the postmortem."""
+    sections: list[tuple[int, str, list[str]]] = []  # (line, heading text, body lines)
+    in_code = False
+    for offset, line in enumerate(lines):
+        number = first_line + offset
+        if CODE_FENCE.match(line):
+            in_code = not in_code
+        heading = None if in_code else HEADING.match(line)
+        if heading:
+            sections.append((number, (heading.group("text") or "").strip(), []))
+        elif sections:
+            sections[-1][2].append(line)
+        elif line.strip():
+            raise ContentError(
+                f"line {number}", f"text before the first update heading, such as {HEADING_GRAMMAR}"
+            )
+
+    updates: list[UpdateSection] = []
+    seen: dict[tuple[datetime, str], int] = {}
+    postmortem: str | None = None
+    postmortem_line = 0
+    for number, heading, body_lines in sections:
+        body = "\n".join(body_lines).strip()
+        if heading.rstrip("#").strip().lower() == "postmortem":
+            if postmortem_line:
+                raise ContentError(
+                    f"line {number}", f"a second Postmortem (first on line {postmortem_line})"
+                )
+            if not body:
+                raise ContentError(f"line {number}", "the Postmortem section is empty")
+            if len(body) > MAX_BODY * 5:
+                raise ContentError(
+                    f"line {number}", f"the postmortem is longer than {MAX_BODY * 5} characters"
+                )
+            postmortem, postmortem_line = body, number
+            continue
+        at, status = _read_heading(heading, number, statuses)
+        if at > now:
+            raise ContentError(f"line {number}", "this update is dated in the future")
+        if len(body) > MAX_BODY:
+            raise ContentError(f"line {number}", f"the update is longer than {MAX_BODY} characters")
+        if (at, status) in seen:
+            raise ContentError(
+                f"line {number}", f"same time and status as the update on line {seen[at, status]}"
+            )
+        seen[at, status] = number
+        updates.append(UpdateSection(number, at, status, body or DEFAULT_TEXTS[statuses(status)]))
+    # Oldest first, whichever order the file lists them in.
+    updates.sort(key=lambda update: (update.at, update.line))
+    return tuple(updates), postmortem
+
+
+def _read_heading(text: str, line: int, statuses: type) -> tuple[datetime, str]:
+    """Read `<date> <time> <zone> <separator> <status>` into a UTC time and a status."""
+    where = f"line {line}"
+    match = UPDATE_HEADING.fullmatch(text)
+    if match is None:
+        raise ContentError(
+            where,
+            f"a '## ' heading is either an update, like {HEADING_GRAMMAR}, or '## Postmortem'",
+        )
+    try:
+        day = date.fromisoformat(match.group("date"))
+        clock = time.fromisoformat(match.group("time"))
+    except ValueError:
+        raise ContentError(
+            where, f"not a real date and time: {match.group('date')} {match.group('time')}"
+        ) from None
+    if match.group("zone") is None:
+        raise ContentError(
+            where, "the time needs a zone: UTC, Z, an offset like +02:00, or Europe/Paris"
+        )
+    zone = _zone(match.group("zone"), where)
+    word = match.group("status")
+    if not word:
+        raise ContentError(where, "no status after the time")
+    status = re.sub(r"[\s_-]+", "_", word.strip().lower())
+    allowed = [member.value for member in statuses]
+    if status not in allowed:
+        kind = "an incident" if statuses is IncidentStatus else "a maintenance"
+        names = ", ".join(value.replace("_", " ").capitalize() for value in allowed)
+        raise ContentError(where, f"unknown status {word!r}: {kind}'s statuses are {names}")
+    return datetime.combine(day, clock, zone).astimezone(UTC), status
+
+
+def _zone(text: str, where: str) -> tzinfo:
+    if text.upper() in ("Z", "UTC", "GMT"):
+        return UTC
+    if text[0] in "+-":
+        digits = text[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 14 or minutes > 59:
+            raise ContentError(where, f"not a time zone offset: {text}")
+        offset = timedelta(hours=hours, minutes=minutes)
+        return timezone(-offset if text[0] == "-" else offset)
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ContentError(where, f"unknown time zone {text!r}") from None
+
+
+def _moment(data: dict[str, Any], key: str) -> datetime | None:
+    """Return a TOML date-time with an offset, in UTC."""
+    if key not in data:
+        return None
+    value = data[key]
+    example = "for example 2026-03-01T10:02:00Z, without quotes"
+    if isinstance(value, str):
+        raise ContentError(key, f"write a TOML date-time, not a string ({example})")
+    if not isinstance(value, datetime):
+        raise ContentError(key, f"must be a date and time with an offset ({example})")
+    if value.tzinfo is None:
+        raise ContentError(key, f"needs an offset such as Z or +02:00 ({example})")
+    return value.astimezone(UTC)
+
+
+def _components(
+    data: dict[str, Any], default: ComponentStatus, allowed: Iterable[str]
+) -> dict[str, str]:
+    """Read `components`: a list of slugs, or a table of slug = status."""
+    value = data.get("components", [])
+    allowed = list(allowed)
+    if isinstance(value, list):
+        if not all(isinstance(slug, str) and slug for slug in value):
+            raise ContentError("components", "must be a list of component slugs")
+        return {slug: default.value for slug in value}
+    if isinstance(value, dict):
+        for slug, status in value.items():
+            if status not in allowed:
+                raise ContentError(
+                    f"components.{slug}",
+                    f"status must be one of: {', '.join(allowed)} (got {status!r})",
+                )
+        return dict(value)
+    raise ContentError("components", "must be a list of slugs or a table of slug = status")
+
+
+def _incident_fields(
+    data: dict[str, Any], updates: Sequence[UpdateSection], postmortem: str | None, now: datetime
+) -> dict[str, Any]:
+    impact = data.get("impact")
+    if impact is not None and impact not in INCIDENT_IMPACTS:
+        names = ", ".join(INCIDENT_IMPACTS)
+        raise ContentError("impact", f"must be one of: {names} (got {impact!r})")
+    listed = STATUS_FOR_IMPACT[Impact(impact or Impact.MINOR)]
+    statuses = [s.value for s in ComponentStatus if s != ComponentStatus.UNDER_MAINTENANCE]
+    components = _components(data, listed, statuses)
+    started = _moment(data, "started") or updates[0].at
+    if started > now:
+        raise ContentError("started", "is in the future")
+    for update in updates:
+        if update.at < started:
+            raise ContentError(f"line {update.line}", "this update is dated before `started`")
+
+    status = updates[-1].status
+    resolving = None
+    if status in RESOLVED:
+        # The first of the resolved updates at the end of the timeline resolved it.
+        resolving = len(updates) - 1
+        while resolving > 0 and updates[resolving - 1].status in RESOLVED:
+            resolving -= 1
+    resolved = _moment(data, "resolved")
+    if resolving is None:
+        if resolved is not None:
+            raise ContentError("resolved", f"the last update says {status!r}, not resolved")
+        if postmortem is not None:
+            raise ContentError("postmortem", "a postmortem needs the last update to be Resolved")
+    else:
+        resolved = resolved or updates[resolving].at
+        if resolved < started:
+            raise ContentError("resolved", "is before `started`")
+        if resolved > now:
+            raise ContentError("resolved", "is in the future")
+    monitoring = [u.at for u in updates if u.status == IncidentStatus.MONITORING]
+    return {
+        "impact": impact or incident_impact(components.values()).value,
+        "components": components,
+        "status": IncidentStatus.POSTMORTEM.value if postmortem else status,
+        "started_at": started,
+        "resolved_at": resolved,
+        "monitoring_at": monitoring[0] if monitoring else None,
+        "scheduled_for": None,
+        "scheduled_until": None,
+        "resolving": resolving,
+    }
+
+
+def _maintenance_fields(
+    data: dict[str, Any], updates: Sequence[UpdateSection], postmortem: str | None
+) -> dict[str, Any]:
+    impact = data.get("impact", Impact.MAINTENANCE)
+    if impact != Impact.MAINTENANCE:
+        raise ContentError("impact", f"a maintenance's impact is 'maintenance' (got {impact!r})")
+    maintenance = ComponentStatus.UNDER_MAINTENANCE
+    components = _components(data, maintenance, [maintenance.value])
+    if not components:
+        raise ContentError("components", "a maintenance needs at least one component")
+    start = _moment(data, "scheduled_for")
+    end = _moment(data, "scheduled_until")
+    if start is None:
+        raise ContentError("scheduled_for", "required for a maintenance")
+    if end is None:
+        raise ContentError("scheduled_until", "required for a maintenance")
+    if end <= start:
+        raise ContentError("scheduled_until", "must be after `scheduled_for`")
+    if postmortem is not None:
+        raise ContentError("postmortem", "only an incident has a postmortem")
+    completed = [u.at for u in updates if u.status == MaintenanceStatus.COMPLETED]
+    return {
+        "impact": Impact.MAINTENANCE.value,
+        "components": components,
+        "status": updates[-1].status,
+        "started_at": start,
+        "resolved_at": completed[0] if completed else None,
+        "monitoring_at": None,
+        "scheduled_for": start,
+        "scheduled_until": end,
+        "resolving": None,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Syncing: check every parsed file against the database, then write each valid one.
+
+
+@dataclass
+class _Plan:
+    """A document checked against the database, ready to write."""
+
+    document: Document
+    incident: Incident | None
+    components: dict[Component, str]
+    warnings: list[str]
+
+
+def incident_files(directory: Path) -> list[Path]:
+    """Return the incident files of a folder in name order (not README.md nor hidden files)."""
+    return sorted(
+        path
+        for path in directory.glob("*.md")
+        if path.is_file()
+        and path.name.lower() not in IGNORED_NAMES
+        and not path.name.startswith(".")
+    )
+
+
+def sync_directory(directory: Path, config: StatusConfig, now: datetime) -> list[FileReport]:
+    """Import every incident file of a folder; return one report per file, in name order.
+
+    A file whose digest matches the one stored is skipped. An invalid file imports nothing;
+    the others still import, each in its own transaction.
+    """
+    reports: dict[str, FileReport] = {}
+    documents: list[Document] = []
+    claims: dict[str, list[str]] = defaultdict(list)  # code -> sources using it
+    for path in incident_files(directory):
+        source = source_name(path)
+        report = reports[source] = FileReport(path)
+        try:
+            raw = path.read_bytes()
+            digest = hashlib.sha256(raw).hexdigest()
+            stored = _incident_where(Incident.source == source)
+            if stored is not None and stored.source_digest == digest:
+                report.outcome, report.code = "unchanged", stored.code
+                claims[stored.code].append(source)
+                continue
+            document = parse_document(_decode(raw), source, now, digest)
+        except ContentError as error:
+            report.fail(error)
+            continue
+        documents.append(document)
+        claims[document.code].append(source)
+
+    for document in documents:
+        report = reports[document.source]
+        try:
+            plan = _check(document, claims, set(reports))
+        except ContentError as error:
+            report.fail(error)
+            continue
+        try:
+            report.outcome = _write(plan, config, now)
+        except SQLAlchemyError as error:
+            # Only a race with another writer gets here; the file will import next time.
+            db.session.rollback()
+            report.fail(ContentError("database", f"not imported ({error.__class__.__name__})"))
+            continue
+        report.code, report.warnings = plan.document.code, plan.warnings
+
+    gone = db.session.execute(
+        db.select(Incident)
+        .where(Incident.source.like(f"{SOURCE_FOLDER}/%"), Incident.source.not_in(list(reports)))
+        .order_by(Incident.source)
+    ).scalars()
+    missing = [
+        FileReport(
+            directory / Path(incident.source).name,
+            "missing",
+            incident.code,
+            warnings=["the file is gone; the incident was kept"],
+        )
+        for incident in gone
+    ]
+    return [reports[name] for name in sorted(reports)] + missing
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ContentError("file", f"not UTF-8 text (byte {error.start})") from None
+
+
+def _incident_where(condition: Any) -> Incident | None:
+    return db.session.execute(db.select(Incident).where(condition)).scalar()
+
+
+def _check(document: Document, claims: dict[str, list[str]], present: set[str]) -> _Plan:
+    """Check a document against the database and the other files; nothing is written."""
+    warnings: list[str] = []
+    by_source = _incident_where(Incident.source == document.source)
+    by_code = _incident_where(Incident.code == document.code)
+    others = [source for source in claims[document.code] if source != document.source]
+    if others and not (by_code is not None and by_code.source == document.source):
+        raise ContentError("code", f"{document.code!r} is also the code of {others[0]}")
+    if by_source is not None and by_source.code != document.code:
+        raise ContentError(
+            "code",
+            f"this file was imported as incident {by_source.code!r}, and a code never changes "
+            f"(write code = {by_source.code!r})",
+        )
+    incident = by_code
+    if incident is not None and incident.source != document.source:
+        if incident.source is None:
+            raise ContentError(
+                "code", f"{document.code!r} is the code of an incident not imported from a file"
+            )
+        if incident.source in present:
+            raise ContentError("code", f"{document.code!r} is the code of {incident.source}")
+        # Its file is gone and this one carries its code: the file was renamed.
+        warnings.append(f"renamed from {incident.source}")
+    if incident is not None and incident.kind != document.kind:
+        raise ContentError(
+            "kind", f"incident {incident.code} is a {incident.kind}; that never changes"
+        )
+
+    known = {
+        component.slug: component
+        for component in db.session.execute(
+            db.select(Component).where(Component.is_group.is_(False), Component.hidden.is_(False))
+        ).scalars()
+    }
+    components: dict[Component, str] = {}
+    for slug, status in document.components.items():
+        if slug not in known:
+            names = ", ".join(sorted(known))
+            raise ContentError("components", f"unknown component {slug!r} (known: {names})")
+        components[known[slug]] = status
+    return _Plan(document, incident, components, warnings)
+
+
+def _write(plan: _Plan, config: StatusConfig, now: datetime) -> str:
+    """Create or update the incident of one file in one transaction; return the outcome."""
+    document = plan.document
+    actor = Actor(f"content:{document.source}")
+    lock_site()
+    incident = plan.incident
+    before = None if incident is None else snapshot(incident)
+    previous = [] if incident is None else [affected.component for affected in incident.affected]
+    if incident is None:
+        incident = Incident(code=document.code, kind=document.kind, automatic=False, created_at=now)
+        db.session.add(incident)
+    _apply_fields(incident, document, now)
+    _apply_components(incident, plan.components)
+    plan.warnings.extend(_apply_updates(incident, document, plan.components, actor, now))
+    db.session.flush()
+    action = "content.import" if before is None else "content.update"
+    audit(actor, action, f"incident:{incident.code}", before, snapshot(incident), now)
+    bump_version(now)
+    db.session.commit()
+    touched = {component.id for component in [*previous, *plan.components]}
+    for component_id in sorted(touched):
+        evaluate(component_id, config, now, Cause.INCIDENT)
+    return "imported" if before is None else "updated"
+
+
+def _apply_fields(incident: Incident, document: Document, now: datetime) -> None:
+    """Copy the file's name, impact, times, status and postmortem onto the incident."""
+    incident.name = document.title
+    incident.impact = document.impact
+    incident.started_at = document.started_at
+    incident.scheduled_for = document.scheduled_for
+    incident.scheduled_until = document.scheduled_until
+    incident.monitoring_at = document.monitoring_at
+    incident.resolved_at = document.resolved_at
+    incident.status = document.status
+    if document.scheduled_for and document.scheduled_until:
+        # The window moves a maintenance on as it does any other (and as reads show it).
+        incident.status = maintenance_status(
+            document.scheduled_for, document.scheduled_until, now, document.status
+        ).value
+        if incident.status == MaintenanceStatus.COMPLETED and incident.resolved_at is None:
+            incident.resolved_at = document.scheduled_until
+    if incident.postmortem != document.postmortem:
+        # The earlier text stays in the audit entry's `before`.
+        incident.postmortem = document.postmortem
+        incident.postmortem_at = now if document.postmortem else None
+    incident.source = document.source
+    incident.source_digest = document.digest
+    incident.updated_at = now
+
+
+def _apply_components(incident: Incident, wanted: dict[Component, str]) -> None:
+    """Make the incident affect exactly the file's components, with their statuses."""
+    ids = {component.id for component in wanted}
+    for affected in list(incident.affected):
+        if affected.component_id not in ids:
+            incident.affected.remove(affected)
+            db.session.delete(affected)
+    current = {affected.component_id: affected for affected in incident.affected}
+    for component, status in wanted.items():
+        if component.id in current:
+            current[component.id].status = status
+        else:
+            incident.affected.append(AffectedComponent(component=component, status=status))
+
+
+def _apply_updates(
+    incident: Incident,
+    document: Document,
+    components: dict[Component, str],
+    actor: Actor,
+    now: datetime,
+) -> list[str]:
+    """Bring the incident's file updates in line with the file; return warnings.
+
+    A section is matched to a stored update with its time and status, then the rest in order.
+    A changed text keeps the earlier one as a revision; a stored update with no section left
+    is kept (published history is never deleted) and reported.
+    """
+    rows = sorted(
+        (u for u in incident.updates if (u.author or "").startswith("content:")),
+        key=lambda u: (u.created_at, u.id or 0),
+    )
+    matched: dict[int, IncidentUpdate] = {}
+    by_key: dict[tuple[datetime, str], list[IncidentUpdate]] = defaultdict(list)
+    for row in rows:
+        by_key[row.created_at, row.status].append(row)
+    for index, section in enumerate(document.updates):
+        candidates = by_key.get((section.at, section.status))
+        if candidates:
+            matched[index] = candidates.pop(0)
+    used = {id(row) for row in matched.values()}
+    spare = [row for row in rows if id(row) not in used]
+    unmatched = [i for i in range(len(document.updates)) if i not in matched]
+    for index, row in zip(unmatched, spare, strict=False):
+        matched[index] = row
+    kept = spare[len(unmatched) :]
+
+    new_updates: list[IncidentUpdate] = []
+    for index, section in enumerate(document.updates):
+        row = matched.get(index)
+        if row is None:
+            row = IncidentUpdate(
+                code=new_code(),
+                incident=incident,
+                status=section.status,
+                body=section.body,
+                author=actor.name,
+                created_at=section.at,
+                display_at=section.at,
+            )
+            db.session.add(row)
+            matched[index] = row
+            new_updates.append(row)
+        else:
+            _revise(row, section, actor, now)
+    if incident.kind == "incident":
+        _apply_changes(document, [matched[i] for i in range(len(document.updates))], components)
+    if incident.id is not None:  # a new incident's whole timeline is in its import entry
+        for row in new_updates:
+            audit(actor, "update.create", f"update:{row.code}", None, _update_state(row), now)
+    return [
+        f"kept the update of {row.display_at:%Y-%m-%d %H:%M} UTC ({row.status}) "
+        "that is no longer in the file"
+        for row in kept
+    ]
+
+
+def _update_state(update: IncidentUpdate) -> dict[str, Any]:
+    return {
+        "code": update.code,
+        "status": update.status,
+        "body": update.body,
+        "display_at": update.display_at.isoformat(),
+    }
+
+
+def _revise(row: IncidentUpdate, section: UpdateSection, actor: Actor, now: datetime) -> None:
+    """Give a stored update its section's text, status and time, keeping the earlier text."""
+    if (row.status, row.body, row.display_at) == (section.status, section.body, section.at):
+        return
+    before = _update_state(row)
+    if (row.status, row.body) != (section.status, section.body):
+        db.session.add(
+            UpdateRevision(
+                update=row,
+                status=row.status,
+                body=row.body,
+                replaced_at=now,
+                replaced_by=actor.name,
+            )
+        )
+        row.status, row.body, row.edited_at = section.status, section.body, now
+    row.created_at = row.display_at = section.at
+    audit(actor, "update.edit", f"update:{row.code}", before, _update_state(row), now)
+
+
+def _apply_changes(
+    document: Document, rows: list[IncidentUpdate], components: dict[Component, str]
+) -> None:
+    """Note the component changes on the first update, and the recovery on the resolving one."""
+    operational = ComponentStatus.OPERATIONAL.value
+    wanted: dict[int, set[tuple[Component, str, str]]] = defaultdict(set)
+    first, resolving = 0, document.resolving
+    # A past incident told in a single update changed nothing that is still visible.
+    if resolving != first:
+        wanted[first] = {(c, operational, s) for c, s in components.items() if s != operational}
+    if resolving is not None and resolving != first:
+        wanted[resolving] = {(c, s, operational) for c, s in components.items() if s != operational}
+    for index, row in enumerate(rows):
+        want = {(c.id, old, new) for c, old, new in wanted[index]}
+        have = {
+            (change.component_id, change.old_status, change.new_status) for change in row.changes
+        }
+        if want == have:
+            continue
+        for change in list(row.changes):
+            row.changes.remove(change)
+            db.session.delete(change)
+        for component, old, new in sorted(wanted[index], key=lambda item: item[0].position):
+            row.changes.append(
+                UpdateComponentChange(component=component, old_status=old, new_status=new)
+            )

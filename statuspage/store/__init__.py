@@ -1,0 +1,1 @@
+"""The database: its handle, the column types every model shares, the models, migrations."""

@@ -1,0 +1,338 @@
+"""The stored state: components, status history, incidents, updates and probe results."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from statuspage.store.db import UTCDateTime, db, new_code, utcnow
+
+
+class Component(db.Model):
+    """Something customers care about, or a group of such things (one level deep)."""
+
+    __tablename__ = "component"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True, default=new_code)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    is_group: Mapped[bool] = mapped_column(Boolean, default=False)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("component.id"))
+    # Components removed from the config are hidden, never deleted, so history survives.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the probes say (None until they have said anything), and what staff set by hand.
+    automatic_status: Mapped[str | None] = mapped_column(String(32))
+    automatic_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    manual_status: Mapped[str | None] = mapped_column(String(32))
+    manual_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    manual_set_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    group: Mapped[Component | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Component]] = relationship(back_populates="group")
+
+
+class StatusChange(db.Model):
+    """One entry of a component's append-only status history."""
+
+    __tablename__ = "status_change"
+    __table_args__ = (Index("ix_status_change_component_at", "component_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"))
+    status: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cause: Mapped[str] = mapped_column(String(16))
+    # The incident or maintenance behind the change, when there is one.
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    # An automatic change recorded while a manual status held: kept, but not what was shown.
+    overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    component: Mapped[Component] = relationship()
+
+
+class Incident(db.Model):
+    """A public event with a timeline of updates: an incident or a scheduled maintenance."""
+
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_kind_status", "kind", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True, default=new_code)
+    kind: Mapped[str] = mapped_column(String(16), default="incident")
+    name: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(32))
+    impact: Mapped[str] = mapped_column(String(16), default="none")
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    monitoring_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scheduled_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    postmortem: Mapped[str | None] = mapped_column(Text)
+    postmortem_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The content/incidents/*.md file this incident is imported from, if any.
+    source: Mapped[str | None] = mapped_column(String(300), unique=True)
+    source_digest: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    updates: Mapped[list[IncidentUpdate]] = relationship(
+        back_populates="incident", order_by="IncidentUpdate.created_at.desc()"
+    )
+    affected: Mapped[list[AffectedComponent]] = relationship(back_populates="incident")
+
+
+# When an event "happened" (a maintenance by its window): the feed, history and uptime bars
+# read incidents newest first by this and stop after a page, so no sort of the whole table.
+Index(
+    "ix_incident_starts_at",
+    func.coalesce(Incident.scheduled_for, Incident.started_at),
+    Incident.id,
+)
+
+
+class AffectedComponent(db.Model):
+    """A component an incident affects, and the status the incident gives it."""
+
+    __tablename__ = "affected_component"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+
+    incident: Mapped[Incident] = relationship(back_populates="affected")
+    component: Mapped[Component] = relationship()
+
+
+class IncidentUpdate(db.Model):
+    """One entry of an incident's timeline; never overwritten."""
+
+    __tablename__ = "incident_update"
+    __table_args__ = (Index("ix_incident_update_incident_created", "incident_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True, default=new_code)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    status: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    # None for the system's own updates.
+    author: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    display_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Kept for the notifications feature; stored and returned as the API's field.
+    deliver_notifications: Mapped[bool] = mapped_column(Boolean, default=False)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    incident: Mapped[Incident] = relationship(back_populates="updates")
+    changes: Mapped[list[UpdateComponentChange]] = relationship(back_populates="update")
+    revisions: Mapped[list[UpdateRevision]] = relationship(
+        back_populates="update", order_by="UpdateRevision.id"
+    )
+
+
+class UpdateRevision(db.Model):
+    """The text an update had before an edit: edits never lose what was published."""
+
+    __tablename__ = "update_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("incident_update.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    replaced_by: Mapped[str | None] = mapped_column(String(200))
+
+    update: Mapped[IncidentUpdate] = relationship(back_populates="revisions")
+
+
+class UpdateComponentChange(db.Model):
+    """A component status change that an incident update made."""
+
+    __tablename__ = "update_component_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("incident_update.id"), index=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"))
+    old_status: Mapped[str] = mapped_column(String(32))
+    new_status: Mapped[str] = mapped_column(String(32))
+
+    update: Mapped[IncidentUpdate] = relationship(back_populates="changes")
+    component: Mapped[Component] = relationship()
+
+
+class ProbeResult(db.Model):
+    """One run of one probe from one location, kept for `[retention] raw_days`."""
+
+    __tablename__ = "probe_result"
+    __table_args__ = (
+        Index("ix_probe_result_probe_location_started", "probe_key", "location", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The id the probe gave the result, so a result delivered twice is stored once.
+    result_id: Mapped[str] = mapped_column(String(64), unique=True)
+    probe_key: Mapped[str] = mapped_column(String(200))
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"))
+    location: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(16))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ProbeRollup(db.Model):
+    """One probe's results from one location over one UTC day, kept forever."""
+
+    __tablename__ = "probe_rollup"
+    __table_args__ = (UniqueConstraint("probe_key", "location", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    probe_key: Mapped[str] = mapped_column(String(200))
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"))
+    location: Mapped[str] = mapped_column(String(100))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    checks: Mapped[int] = mapped_column(Integer)
+    down: Mapped[int] = mapped_column(Integer)
+    degraded: Mapped[int] = mapped_column(Integer)
+    latency_p50: Mapped[float | None] = mapped_column(Float)
+    latency_p95: Mapped[float | None] = mapped_column(Float)
+    latency_max: Mapped[float | None] = mapped_column(Float)
+
+
+class ProbeState(db.Model):
+    """A probe's confirmed state at one location, and what its latest result said."""
+
+    __tablename__ = "probe_state"
+
+    probe_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    location: Mapped[str] = mapped_column(String(100), primary_key=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"), index=True)
+    confirmed: Mapped[str] = mapped_column(String(16), default="up")
+    confirmed_since: Mapped[datetime] = mapped_column(UTCDateTime)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_outcome: Mapped[str] = mapped_column(String(16))
+    last_latency_ms: Mapped[float | None] = mapped_column(Float)
+    last_http_status: Mapped[int | None] = mapped_column(Integer)
+    last_reason: Mapped[str] = mapped_column(String(300), default="")
+    # The newest reason it failed with, kept while later results pass, for the incident text.
+    last_failure_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class OpenAutomaticIncident(db.Model):
+    """The unresolved automatic incident of a component: one at most, by primary key.
+
+    Two probe processes recording at the same moment both try to insert here; the database
+    lets one win, so a component never has two open automatic incidents.
+    """
+
+    __tablename__ = "open_automatic_incident"
+
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), unique=True)
+
+
+class SiteState(db.Model):
+    """A single row: a version every change bumps, and the lock writers take in turn."""
+
+    __tablename__ = "site_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ComponentDay(db.Model):
+    """Minutes a component spent in each status over one day in the site's time zone."""
+
+    __tablename__ = "component_day"
+    __table_args__ = (UniqueConstraint("component_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    operational_min: Mapped[float] = mapped_column(Float, default=0)
+    degraded_min: Mapped[float] = mapped_column(Float, default=0)
+    partial_min: Mapped[float] = mapped_column(Float, default=0)
+    major_min: Mapped[float] = mapped_column(Float, default=0)
+    maintenance_min: Mapped[float] = mapped_column(Float, default=0)
+    # Before the first result, or while probing was stalled: excluded from uptime.
+    nodata_min: Mapped[float] = mapped_column(Float, default=0)
+
+
+class User(UserMixin, db.Model):
+    """A staff member who signs in to the admin screens."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:
+        """Let Flask-Login refuse disabled accounts, even with a live session."""
+        return self.active
+
+
+class SignInFailure(db.Model):
+    """A failed sign-in, kept briefly to throttle guessing per account and per address."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the write API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "write": incidents, maintenance, component status; "results": probe agents only.
+    scope: Mapped[str] = mapped_column(String(16), default="write")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(db.Model):
+    """Who changed what, when, with the state before and after (JSON)."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,43 @@
+"""Template filters: times in the site's zone, status words and markdown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app
+from markupsafe import Markup, escape
+
+from statuspage.reads.markdown import render_markdown
+from statuspage.vocabulary import STATUS_LABELS, ComponentStatus
+
+
+def local_time(value: datetime | None, fmt: str = "%b %d, %H:%M") -> str:
+    """Format an aware datetime in the site's zone, naming the zone."""
+    if value is None:
+        return ""
+    local = value.astimezone(current_app.config["STATUS"].site.zone)
+    return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def time_tag(value: datetime | None, fmt: str = "%b %d, %H:%M") -> Markup:
+    """Return a <time> element carrying the ISO instant and the local rendering."""
+    if value is None:
+        return Markup("")
+    iso = value.isoformat(timespec="seconds")
+    return Markup(f'<time datetime="{escape(iso)}">{escape(local_time(value, fmt))}</time>')
+
+
+def status_label(status: str) -> str:
+    """Return the words for a component status."""
+    try:
+        return STATUS_LABELS[ComponentStatus(status)]
+    except ValueError:
+        return status.replace("_", " ").capitalize()
+
+
+def register(app: Flask) -> None:
+    """Make the filters available to templates."""
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(time_tag, "time_tag")
+    app.add_template_filter(status_label, "status_label")
+    app.add_template_filter(render_markdown, "markdown")

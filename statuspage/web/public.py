@@ -1,0 +1,133 @@
+"""The public pages customers read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from statuspage.config import slugify
+from statuspage.reads import presenters
+from statuspage.store.db import utcnow
+
+bp = Blueprint("public", __name__)
+
+# A page number beyond this is refused outright, so no query ever gets an absurd offset.
+MAX_PAGE = 1_000_000
+
+for _filter in (
+    presenters.relative_time,
+    presenters.format_duration,
+    presenters.format_percent,
+    presenters.format_minutes,
+):
+    bp.add_app_template_filter(_filter)
+
+
+def _notice() -> str:
+    """Return the markdown of the footer notice kept beside the config file."""
+    path = Path(current_app.config["STATUS"].path).parent / "notice.md"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+@bp.context_processor
+def _every_page() -> dict[str, Any]:
+    """Give every public page the site, the footer notice and the moment it is rendered for."""
+    return {"site": current_app.config["STATUS"].site, "notice": _notice(), "now": utcnow()}
+
+
+@bp.errorhandler(400)
+@bp.errorhandler(404)
+def _error_page(error: HTTPException) -> tuple[str, int]:
+    """Answer a bad or unknown address with a page in the site's own look."""
+    return render_template("error.html", error=error), error.code or 500
+
+
+@bp.get("/")
+def index():
+    """Show the current status, 90 days of uptime bars and the last 15 days of incidents."""
+    site = current_app.config["STATUS"].site
+    now = utcnow()
+    summary = presenters.page_summary(site, now)
+    leaves = [leaf.component.id for view in summary.components for leaf in view.children or [view]]
+    return render_template(
+        "index.html",
+        summary=summary,
+        bars=presenters.uptime_bars(leaves, now, site.zone),
+        past=presenters.past_incidents(now, site.zone),
+        bar_legend=presenters.bar_legend(),
+        now=now,
+    )
+
+
+@bp.get("/incidents/<code>")
+def incident(code: str):
+    """Show one incident or maintenance: its timeline, duration and postmortem."""
+    now = utcnow()
+    page = presenters.incident_page(code, now)
+    if page is None:
+        abort(404, "There is no incident or maintenance at this address.")
+    return render_template("incident.html", page=page, now=now)
+
+
+@bp.get("/history")
+def history():
+    """Show every incident and maintenance ever, newest first, a page at a time."""
+    raw = request.args.get("page", "1")
+    # Malformed page numbers get a 400; a well-formed page past the end gets a 404.
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 7:
+        abort(400, "The page number must be a whole number from 1.")
+    number = int(raw)
+    if not 1 <= number <= MAX_PAGE:
+        abort(400, "The page number must be a whole number from 1.")
+    page = presenters.history_page(number, current_app.config["STATUS"].site.zone)
+    if number > page.pages:
+        abort(404, f"The history has {page.pages} page{'s' if page.pages != 1 else ''}.")
+    return render_template("history.html", page=page)
+
+
+@bp.get("/components/<slug>")
+def component(slug: str):
+    """Show one component: its status, probes' latest results, response times and uptime."""
+    now = utcnow()
+    page = presenters.component_page(slug, current_app.config["STATUS"], now)
+    if page is None:
+        abort(404, "There is no component at this address.")
+    return render_template("component.html", page=page, now=now, target=presenters.UPTIME_TARGET)
+
+
+def _monthly_uptime():
+    """Return the leaf components and their figures for the last 12 months."""
+    components = presenters.leaf_components()
+    zone = current_app.config["STATUS"].site.zone
+    return components, presenters.monthly_uptime([c.id for c in components], utcnow(), zone)
+
+
+@bp.get("/uptime")
+def uptime():
+    """Show each component's availability per month against the target."""
+    components, figures = _monthly_uptime()
+    return render_template(
+        "uptime.html",
+        components=components,
+        figures=figures,
+        target=presenters.UPTIME_TARGET,
+    )
+
+
+@bp.get("/uptime.csv")
+def uptime_csv():
+    """Return the monthly availability as CSV, for customers filing SLA claims."""
+    components, figures = _monthly_uptime()
+    site = current_app.config["STATUS"].site
+    filename = f"{slugify(site.name) or 'status'}-uptime.csv"
+    return Response(
+        presenters.uptime_csv(components, figures),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

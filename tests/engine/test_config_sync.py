@@ -1,0 +1,86 @@
+"""Components follow the config: added, renamed, reordered, hidden with history kept."""
+
+from __future__ import annotations
+
+from statuspage.config import load_config
+from statuspage.engine.config_sync import sync_components, visible_components
+from statuspage.store.db import db
+from statuspage.store.models import Component, StatusChange
+
+HEAD = '[site]\nname = "Capgo"\nurl = "https://status.capgo.app"\n'
+
+
+def component(slug: str, name: str, group: str | None = None) -> str:
+    text = f'[[components]]\nslug = "{slug}"\nname = "{name}"\n'
+    return text + (f'group = "{group}"\n' if group else "")
+
+
+def test_default_components_are_synced_in_file_order(app) -> None:
+    with app.app_context():
+        assert [c.slug for c in visible_components()] == [
+            "live-updates",
+            "app-management",
+            "analytics",
+        ]
+        assert all(len(c.code) == 12 and c.code.isalnum() for c in visible_components())
+
+
+def test_sync_adds_renames_reorders_and_hides(app, write_config) -> None:
+    with app.app_context():
+        analytics = db.session.execute(
+            db.select(Component).filter_by(slug="analytics")
+        ).scalar_one()
+        db.session.add(StatusChange(component=analytics, status="major_outage", cause="probe"))
+        db.session.commit()
+        original_code = analytics.code
+
+        changed = write_config(
+            HEAD
+            + component("app-management", "Console & API")
+            + component("live-updates", "Live Updates")
+            + component("webhooks", "Webhooks")
+        )
+        sync_components(load_config(changed))
+
+        visible = visible_components()
+        assert [(c.slug, c.name) for c in visible] == [
+            ("app-management", "Console & API"),
+            ("live-updates", "Live Updates"),
+            ("webhooks", "Webhooks"),
+        ]
+        hidden = db.session.execute(db.select(Component).filter_by(slug="analytics")).scalar_one()
+        assert hidden.hidden
+        history = db.session.execute(db.select(StatusChange).filter_by(component=hidden)).scalars()
+        assert [h.status for h in history] == ["major_outage"]
+
+        # Put back, it returns with the same public id and its history.
+        sync_components(load_config(write_config(HEAD + component("analytics", "Analytics"))))
+        back = db.session.execute(db.select(Component).filter_by(slug="analytics")).scalar_one()
+        assert not back.hidden and back.code == original_code
+
+
+def test_sync_is_idempotent(app) -> None:
+    with app.app_context():
+        before = {c.slug: (c.code, c.updated_at) for c in visible_components()}
+        sync_components(app.config["STATUS"])
+        after = {c.slug: (c.code, c.updated_at) for c in visible_components()}
+        assert before == after
+
+
+def test_groups_become_parent_rows(app, write_config) -> None:
+    with app.app_context():
+        config = load_config(
+            write_config(
+                HEAD
+                + component("eu", "Europe", "Regional workers")
+                + component("na", "North America", "Regional workers")
+                + component("api", "API")
+            )
+        )
+        sync_components(config)
+        rows = {c.slug: c for c in visible_components()}
+        group = rows["regional-workers"]
+        assert group.is_group and group.name == "Regional workers"
+        assert rows["eu"].group_id == group.id and rows["na"].group_id == group.id
+        assert rows["api"].group_id is None
+        assert [c.slug for c in visible_components()] == ["regional-workers", "eu", "na", "api"]

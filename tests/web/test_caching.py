@@ -1,0 +1,119 @@
+"""Public responses: ETags, 304s, one small query per cached read, invalidation, fallbacks."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, text
+
+from statuspage.staff import service as staff
+from statuspage.store.db import db, utcnow
+from tests.inert import component_status
+
+PUBLIC = ["/", "/api/v2/summary.json", "/history.atom", "/history.rss", "/status.json", "/uptime"]
+
+
+@pytest.mark.parametrize("path", PUBLIC)
+def test_conditional_get_answers_304(client, path) -> None:
+    first = client.get(path)
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"] == "public, max-age=30, stale-while-revalidate=60"
+    etag = first.headers["ETag"]
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_last_modified_follows_the_last_write(app, client) -> None:
+    with app.app_context():
+        staff.set_component_status(
+            staff.Actor("alice"), app.config["STATUS"], utcnow(), "analytics", "major_outage"
+        )
+    response = client.get("/")
+    assert "Last-Modified" in response.headers
+    since = response.headers["Last-Modified"]
+    assert client.get("/", headers={"If-Modified-Since": since}).status_code == 304
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v2/summary.json", "/admin/sign-in", "/healthz"])
+def test_security_headers_everywhere(client, path) -> None:
+    headers = client.get(path).headers
+    assert "script-src" not in headers["Content-Security-Policy"]  # default-src 'none' covers it
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_a_cached_read_costs_one_small_query(app, client) -> None:
+    client.get("/")  # renders and stores
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1 and "site_state" in statements[0]
+
+
+def test_a_write_invalidates_the_cache(app, client) -> None:
+    assert component_status(client.get("/").get_data(as_text=True), "Analytics") == "operational"
+    with app.app_context():
+        staff.set_component_status(
+            staff.Actor("alice"), app.config["STATUS"], utcnow(), "analytics", "major_outage"
+        )
+    assert component_status(client.get("/").get_data(as_text=True), "Analytics") == "major_outage"
+
+
+def test_a_write_by_another_process_invalidates_the_cache(app, client) -> None:
+    client.get("/")
+    with app.app_context():
+        # What another process does: change state and bump the version in the database.
+        staff.set_component_status(
+            staff.Actor("alice"), app.config["STATUS"], utcnow(), "analytics", "major_outage"
+        )
+        app.extensions["response_cache"].clear()
+        client.get("/")
+        with db.engine.begin() as connection:
+            connection.execute(text("UPDATE component SET manual_status = NULL"))
+            connection.execute(text("UPDATE site_state SET version = version + 1"))
+    assert component_status(client.get("/").get_data(as_text=True), "Analytics") == "operational"
+
+
+def test_database_down_serves_the_last_good_page(app, client, database_outage) -> None:
+    good = client.get("/")
+    with database_outage(app):
+        stale = client.get("/")
+        assert stale.status_code == 200
+        assert stale.get_data() == good.get_data()
+        assert "stale" in stale.headers["Warning"]
+        assert client.get("/healthz").status_code == 503
+
+
+class TestVersionReadOncePerInterval:
+    """In production the version is read at most once a second per process."""
+
+    @pytest.fixture
+    def settings(self):
+        return {"RESPONSE_CACHE_VERSION_TTL": 60}
+
+    def test_cached_reads_within_the_interval_cost_no_query(self, app, client) -> None:
+        client.get("/")
+        statements: list[str] = []
+        with app.app_context():
+            engine = db.engine
+
+        def count(conn, cursor, statement, *args) -> None:
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            for _ in range(5):
+                assert client.get("/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert statements == []

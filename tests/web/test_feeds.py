@@ -1,0 +1,278 @@
+"""The incident history feeds: Atom and RSS, for the page and per component."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+
+import feedparser
+import pytest
+
+from statuspage.store.db import db
+from statuspage.store.models import AffectedComponent, Component, Incident, IncidentUpdate
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+T0 = datetime(2026, 2, 15, 13, 14, tzinfo=UTC)
+FEEDS = ("/history.atom", "/history.rss")
+HOSTILE_NAME = "<script>alert(1)</script>"
+HOSTILE_BODY = (
+    "<img src=x onerror=alert(1)> [x](javascript:alert(1)) "
+    "<iframe src=//evil.test></iframe> <svg onload=alert(1)></svg> <script>alert(2)</script>"
+)
+
+
+def component(slug: str) -> Component:
+    return db.session.execute(db.select(Component).filter_by(slug=slug)).scalar_one()
+
+
+def add_incident(
+    name: str,
+    started_at: datetime,
+    updates: tuple[tuple[str, str], ...] = (("investigating", "Looking."),),
+    slugs: tuple[str, ...] = (),
+    kind: str = "incident",
+) -> Incident:
+    """Add an incident whose updates come ten minutes apart, oldest first."""
+    incident = Incident(
+        name=name,
+        kind=kind,
+        status=updates[-1][0],
+        impact="minor",
+        started_at=started_at,
+        created_at=started_at,
+        updated_at=started_at,
+    )
+    if kind == "maintenance":
+        incident.scheduled_for = started_at
+        incident.scheduled_until = started_at + timedelta(hours=1)
+    for number, (status, body) in enumerate(updates):
+        at = started_at + timedelta(minutes=10 * number)
+        incident.updates.append(
+            IncidentUpdate(status=status, body=body, created_at=at, display_at=at)
+        )
+    for slug in slugs:
+        incident.affected.append(
+            AffectedComponent(component=component(slug), status="major_outage")
+        )
+    db.session.add(incident)
+    return incident
+
+
+def parse(client, path: str):
+    response = client.get(path)
+    assert response.status_code == 200, path
+    feed = feedparser.parse(response.data)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    return response, feed
+
+
+def test_content_types(client) -> None:
+    assert client.get("/history.atom").content_type == "application/atom+xml; charset=utf-8"
+    assert client.get("/history.rss").content_type == "application/rss+xml; charset=utf-8"
+
+
+@pytest.mark.parametrize("path", FEEDS)
+def test_empty_feed_is_valid(client, path) -> None:
+    _, feed = parse(client, path)
+    assert feed.feed.title == "Capgo Status - Incident History"
+    assert feed.entries == []
+
+
+def test_atom_feed_head(client) -> None:
+    root = ET.fromstring(client.get("/history.atom").data)
+    assert root.findtext(f"{ATOM}id") == "tag:status.capgo.app,2026:history"
+    assert root.findtext(f"{ATOM}title") == "Capgo Status - Incident History"
+    links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+    assert links == {
+        "alternate": "https://status.capgo.app",
+        "self": "https://status.capgo.app/history.atom",
+    }
+
+
+def test_rss_channel_head(app, client) -> None:
+    with app.app_context():
+        add_incident("Slow", T0)
+        db.session.commit()
+    channel = ET.fromstring(client.get("/history.rss").data).find("channel")
+    assert channel.findtext("title") == "Capgo Status - Incident History"
+    assert channel.findtext("link") == "https://status.capgo.app"
+    assert channel.findtext("description")
+    assert channel.findtext("pubDate") == "Sun, 15 Feb 2026 13:14:00 +0000"
+
+
+@pytest.mark.parametrize("path", FEEDS)
+def test_one_entry_per_incident_newest_first(app, client, path) -> None:
+    with app.app_context():
+        rows = []
+        for day in range(3):
+            incident = add_incident(
+                f"Incident {day}",
+                T0 + timedelta(days=day),
+                (("investigating", "A."), ("identified", "B."), ("resolved", "C.")),
+            )
+            rows.append(incident)
+        add_incident("Planned", T0 + timedelta(days=5), (("scheduled", "P."),), kind="maintenance")
+        db.session.commit()
+        codes = [row.code for row in rows]
+    _, feed = parse(client, path)
+    assert [e.title for e in feed.entries] == ["Planned", "Incident 2", "Incident 1", "Incident 0"]
+    links = [e.link for e in feed.entries[1:]]
+    assert links == [f"https://status.capgo.app/incidents/{code}" for code in reversed(codes)]
+
+
+def test_atom_entry(app, client) -> None:
+    with app.app_context():
+        incident = add_incident(
+            "Update checks failing",
+            T0,
+            (
+                ("investigating", "We are currently investigating this issue."),
+                ("investigating", "Still looking, *sorry*."),
+                ("resolved", "This incident has been resolved."),
+            ),
+        )
+        db.session.commit()
+        code = incident.code
+    root = ET.fromstring(client.get("/history.atom").data)
+    entry = root.find(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}id") == f"tag:status.capgo.app,2026:incidents/{code}"
+    assert entry.find(f"{ATOM}link").get("href") == f"https://status.capgo.app/incidents/{code}"
+    assert entry.findtext(f"{ATOM}published").startswith("2026-02-15T13:14:00")
+    assert entry.findtext(f"{ATOM}updated").startswith("2026-02-15T13:34:00")
+    assert root.findtext(f"{ATOM}updated").startswith("2026-02-15T13:34:00")
+    content = entry.find(f"{ATOM}content")
+    assert content.get("type") == "html"
+    assert content.text.split("\n") == [
+        "<p><small>Feb 15, 13:34 UTC</small><br><strong>Resolved</strong>"
+        " - This incident has been resolved.</p>",
+        "<p><small>Feb 15, 13:24 UTC</small><br><strong>Update</strong>"
+        " - Still looking, <em>sorry</em>.</p>",
+        "<p><small>Feb 15, 13:14 UTC</small><br><strong>Investigating</strong>"
+        " - We are currently investigating this issue.</p>",
+    ]
+
+
+def test_ids_are_stable(app, client) -> None:
+    with app.app_context():
+        add_incident("Slow", T0)
+        db.session.commit()
+    first = feedparser.parse(client.get("/history.atom").data)
+    second = feedparser.parse(client.get("/history.atom").data)
+    assert first.feed.id == second.feed.id
+    assert first.entries[0].id == second.entries[0].id
+
+
+def test_rss_item(app, client) -> None:
+    with app.app_context():
+        incident = add_incident("Slow", T0, (("investigating", "Looking."),))
+        db.session.commit()
+        url = f"https://status.capgo.app/incidents/{incident.code}"
+    item = ET.fromstring(client.get("/history.rss").data).find("channel/item")
+    assert item.findtext("title") == "Slow"
+    assert item.findtext("link") == url
+    assert item.findtext("guid") == url
+    assert item.find("guid").get("isPermaLink") == "true"
+    assert item.findtext("pubDate") == "Sun, 15 Feb 2026 13:14:00 +0000"
+    assert item.findtext("description") == (
+        "<p><small>Feb 15, 13:14 UTC</small><br><strong>Investigating</strong> - Looking.</p>"
+    )
+
+
+def test_maintenance_labels(app, client) -> None:
+    with app.app_context():
+        add_incident(
+            "Database upgrade",
+            T0,
+            (("scheduled", "Planned."), ("in_progress", "Started."), ("completed", "Done.")),
+            kind="maintenance",
+        )
+        db.session.commit()
+    _, feed = parse(client, "/history.atom")
+    html = feed.entries[0].content[0].value
+    assert html.index("<strong>Completed</strong>") < html.index("<strong>In progress</strong>")
+    assert "<strong>Scheduled</strong> - Planned." in html
+
+
+def test_at_most_50_entries(app, client) -> None:
+    with app.app_context():
+        for number in range(55):
+            add_incident(f"#{number}", T0 + timedelta(hours=number))
+        db.session.commit()
+    for path in FEEDS:
+        _, feed = parse(client, path)
+        assert len(feed.entries) == 50
+        assert feed.entries[0].title == "#54"
+
+
+@pytest.mark.parametrize("path", FEEDS)
+def test_hostile_input_is_inert(app, client, path) -> None:
+    with app.app_context():
+        add_incident(HOSTILE_NAME, T0, (("investigating", HOSTILE_BODY),), slugs=("analytics",))
+        db.session.commit()
+    for feed_path in (path, path.replace("/history", "/components/analytics/history")):
+        response, feed = parse(client, feed_path)
+        raw = response.get_data(as_text=True)
+        assert "<script" not in raw and "<img" not in raw
+        root = ET.fromstring(response.data)
+        if path.endswith(".atom"):
+            entry = root.find(f"{ATOM}entry")
+            title = entry.findtext(f"{ATOM}title")
+            html = entry.findtext(f"{ATOM}content")
+        else:
+            entry = root.find("channel/item")
+            title = entry.findtext("title")
+            html = entry.findtext("description")
+        assert title == HOSTILE_NAME  # plain text: escaped in the XML, the name when read
+        assert feed.entries[0].title == HOSTILE_NAME
+        lowered = html.lower()
+        for needle in ("<script", "onerror", "javascript:", "<iframe", "<svg", "onload", "<img"):
+            assert needle not in lowered, needle
+
+
+class TestPerComponent:
+    """Per-component feeds, with a group, in a zone other than UTC."""
+
+    @pytest.fixture
+    def config_path(self, write_config):
+        return write_config(
+            '[site]\nname = "Acme"\nurl = "https://status.acme.test"\ntimezone = "Europe/Paris"\n'
+            '[[components]]\nslug = "api"\nname = "API"\ngroup = "Core"\n'
+            '[[components]]\nslug = "web"\nname = "Web"\ngroup = "Core"\n'
+            '[[components]]\nslug = "docs"\nname = "Docs"\n'
+        )
+
+    @pytest.fixture
+    def incidents(self, app):
+        with app.app_context():
+            add_incident("API down", T0, slugs=("api",))
+            add_incident("Web slow", T0 + timedelta(hours=1), slugs=("web",))
+            add_incident("Docs gone", T0 + timedelta(hours=2), slugs=("docs",))
+            add_incident("Everything", T0 + timedelta(hours=3), slugs=("api", "docs"))
+            db.session.commit()
+
+    @pytest.mark.parametrize("fmt", ["atom", "rss"])
+    def test_only_incidents_affecting_the_component(self, client, incidents, fmt) -> None:
+        def titles(slug: str) -> list[str]:
+            _, feed = parse(client, f"/components/{slug}/history.{fmt}")
+            return [entry.title for entry in feed.entries]
+
+        assert titles("api") == ["Everything", "API down"]
+        assert titles("docs") == ["Everything", "Docs gone"]
+        assert titles("core") == ["Everything", "Web slow", "API down"]  # a group: its members
+        _, feed = parse(client, f"/history.{fmt}")
+        assert len(feed.entries) == 4
+
+    def test_component_feed_head(self, client, incidents) -> None:
+        root = ET.fromstring(client.get("/components/api/history.atom").data)
+        assert root.findtext(f"{ATOM}title") == "Acme Status - API Incident History"
+        assert root.findtext(f"{ATOM}id") == "tag:status.acme.test,2026:components/api/history"
+        links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+        assert links["self"] == "https://status.acme.test/components/api/history.atom"
+
+    def test_times_in_the_sites_zone(self, client, incidents) -> None:
+        _, feed = parse(client, "/components/web/history.atom")
+        assert "<small>Feb 15, 15:14 CET</small>" in feed.entries[0].content[0].value
+
+    @pytest.mark.parametrize("fmt", ["atom", "rss"])
+    def test_unknown_component_is_404(self, client, fmt) -> None:
+        assert client.get(f"/components/nope/history.{fmt}").status_code == 404
