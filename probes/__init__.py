@@ -13,6 +13,7 @@ from probes.definitions import (
     missing_env,
     probe_key,
     secret_values,
+    slugify,
 )
 from probes.results import InvalidResult, Result, default_location
 from probes.runner import ProbeRunner
@@ -32,4 +33,5 @@ __all__ = [
     "probe_key",
     "run_probe",
     "secret_values",
+    "slugify",
 ]

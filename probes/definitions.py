@@ -15,6 +15,7 @@ up to the first ``}`` and is not itself expanded.
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -32,6 +33,13 @@ _TOKEN = re.compile(
 )
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
+# The timings and confirmation counts a probe has unless its configuration says otherwise.
+DEFAULT_INTERVAL_S = 60
+DEFAULT_TIMEOUT_S = 10
+DEFAULT_DEGRADED_MS = 3000
+DEFAULT_FAILURES_TO_OPEN = 3
+DEFAULT_SUCCESSES_TO_CLOSE = 2
+
 
 class Outcome(StrEnum):
     """The verdict of one probe run."""
@@ -42,11 +50,20 @@ class Outcome(StrEnum):
 
 
 def slugify(text: str) -> str:
-    """Return a lowercase ASCII slug of ``text`` (letters and digits joined by dashes)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    """Return a lowercase ASCII slug of ``text``: its letters and digits joined by dashes.
+
+    Accented Latin letters fold to their base letter ("Ça marche" -> "ca-marche"). Letters with
+    no ASCII form ("日本", "Ελλάδα") cannot be spelled, so a short hash of the name is added:
+    names that differ only in such letters still get different slugs, and a name always gets
+    the same one. A text with no letter or digit at all gives "".
+    """
+    folded = unicodedata.normalize("NFKD", text)
+    ascii_text = folded.encode("ascii", "ignore").decode("ascii")
     slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
-    if not slug:
-        raise ValueError(f"cannot make a slug from {text!r}")
+    if any(char.isalnum() and not char.isascii() for char in folded):
+        name = unicodedata.normalize("NFC", text).strip().casefold()
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+        slug = f"{slug}-{digest}" if slug else digest
     return slug
 
 
@@ -54,7 +71,10 @@ def probe_key(component_slug: str, name: str) -> str:
     """Return the stable key ``<component-slug>/<slugified probe name>``."""
     if not component_slug or "/" in component_slug:
         raise ValueError(f"invalid component slug {component_slug!r}")
-    return f"{component_slug}/{slugify(name)}"
+    slug = slugify(name)
+    if not slug:
+        raise ValueError(f"cannot make a slug from {name!r}")
+    return f"{component_slug}/{slug}"
 
 
 @dataclass(frozen=True)
@@ -73,11 +93,11 @@ class ProbeDefinition:
     expect_json: Mapping[str, Any] | None = field(default=None, hash=False)
     expect_text: str | None = None
     degraded_status: tuple[int, ...] = ()
-    interval_s: float = 60
-    timeout_s: float = 10
-    degraded_ms: float = 3000
-    failures_to_open: int = 3
-    successes_to_close: int = 2
+    interval_s: float = DEFAULT_INTERVAL_S
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    degraded_ms: float = DEFAULT_DEGRADED_MS
+    failures_to_open: int = DEFAULT_FAILURES_TO_OPEN
+    successes_to_close: int = DEFAULT_SUCCESSES_TO_CLOSE
     requires_env: tuple[str, ...] = ()
     # True on the copy made by expand(): it holds secrets, so describe() refuses it and repr()
     # hides its URL.

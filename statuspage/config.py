@@ -10,13 +10,17 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from probes import ProbeDefinition, probe_key
+from probes.definitions import (
+    DEFAULT_DEGRADED_MS,
+    DEFAULT_FAILURES_TO_OPEN,
+    DEFAULT_INTERVAL_S,
+    DEFAULT_SUCCESSES_TO_CLOSE,
+    DEFAULT_TIMEOUT_S,
+    slugify,
+)
+from statuspage.store import limits
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# The longest values the database stores (PostgreSQL enforces VARCHAR lengths; SQLite does not):
-# Component.slug and .name (groups are components too), and the probe key of ProbeResult.
-MAX_SLUG = 100
-MAX_NAME = 200
-MAX_PROBE_KEY = 200
 
 
 class ConfigError(Exception):
@@ -47,6 +51,11 @@ class ComponentConfig:
     group: str | None = None
     probes: tuple[ProbeDefinition, ...] = ()
 
+    @property
+    def group_slug(self) -> str | None:
+        """Return the slug of the component's group, if it has one."""
+        return slugify(self.group) if self.group else None
+
 
 @dataclass(frozen=True)
 class StatusConfig:
@@ -65,11 +74,6 @@ class StatusConfig:
     def groups(self) -> list[str]:
         """Return group names in the order they first appear."""
         return list(dict.fromkeys(c.group for c in self.components if c.group))
-
-
-def slugify(text: str) -> str:
-    """Turn a human name into a lowercase, dash-separated slug."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 class _Table:
@@ -159,11 +163,11 @@ class _Table:
 # Timing and confirmation settings: set in [defaults], overridable per probe.
 PROBE_DEFAULTS: dict[str, tuple[float, bool, float]] = {
     # key: (default, whole number?, minimum)
-    "interval_s": (60, False, 1),
-    "timeout_s": (10, False, 0.1),
-    "degraded_ms": (3000, False, 0),
-    "failures_to_open": (3, True, 1),
-    "successes_to_close": (2, True, 1),
+    "interval_s": (DEFAULT_INTERVAL_S, False, 1),
+    "timeout_s": (DEFAULT_TIMEOUT_S, False, 0.1),
+    "degraded_ms": (DEFAULT_DEGRADED_MS, False, 0),
+    "failures_to_open": (DEFAULT_FAILURES_TO_OPEN, True, 1),
+    "successes_to_close": (DEFAULT_SUCCESSES_TO_CLOSE, True, 1),
 }
 PROBE_KEYS = set(PROBE_DEFAULTS) | {
     "name",
@@ -217,9 +221,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
             top.fail(f"component {component.slug!r}: duplicate slug (also used by {other!r})")
         seen[component.slug] = component.name
         components.append(component)
-    for group in dict.fromkeys(c.group for c in components if c.group):
-        if slugify(group) in seen:
-            top.fail(f"group {group!r}: its slug {slugify(group)!r} is also a component slug")
+    groups = {c.group: c.group_slug for c in components if c.group}
+    for group, group_slug in groups.items():
+        if group_slug in seen:
+            top.fail(f"group {group!r}: its slug {group_slug!r} is also a component slug")
     return StatusConfig(path=path, site=site, components=tuple(components), raw_days=raw_days)
 
 
@@ -243,12 +248,14 @@ def _parse_component(
     if isinstance(entry, dict) and isinstance(entry.get("slug"), str):
         label = f"component {entry['slug']!r}"
     table = _Table(path, label, entry, {"slug", "name", "description", "group", "probes"})
-    slug = table.string("slug", required=True, max_length=MAX_SLUG)
+    slug = table.string("slug", required=True, max_length=limits.SLUG)
     if not SLUG_PATTERN.match(slug):
         table.fail(f"{label}: key 'slug' must be lowercase letters, digits and dashes")
-    group = table.string("group", max_length=MAX_NAME)
-    if group is not None and len(slugify(group)) > MAX_SLUG:
-        table.fail(f"{label}: key 'group' makes a slug longer than {MAX_SLUG} characters")
+    group = table.string("group", max_length=limits.COMPONENT_NAME)
+    if group is not None and not slugify(group):
+        table.fail(f"{label}: key 'group' needs a letter or digit to make a slug from")
+    if group is not None and len(slugify(group)) > limits.SLUG:
+        table.fail(f"{label}: key 'group' makes a slug longer than {limits.SLUG} characters")
     entries = table.data.get("probes", [])
     if not isinstance(entries, list):
         table.fail(f"{label}: 'probes' must be an array of tables: write [[components.probes]]")
@@ -260,7 +267,7 @@ def _parse_component(
         probes.append(probe)
     return ComponentConfig(
         slug=slug,
-        name=table.string("name", required=True, max_length=MAX_NAME),
+        name=table.string("name", required=True, max_length=limits.COMPONENT_NAME),
         description=table.string("description"),
         group=group,
         probes=tuple(probes),
@@ -308,6 +315,8 @@ def _parse_probe(
         message = str(error).split(": ", 1)[-1]
         table.fail(f"{label}: {message}")
         raise  # unreachable: fail raises
-    if len(definition.key) > MAX_PROBE_KEY:
-        table.fail(f"{label}: key 'name' makes a probe key longer than {MAX_PROBE_KEY} characters")
+    if len(definition.key) > limits.PROBE_KEY:
+        table.fail(
+            f"{label}: key 'name' makes a probe key longer than {limits.PROBE_KEY} characters"
+        )
     return definition

@@ -8,9 +8,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from statuspage import config
 from statuspage.cli import cli
 from statuspage.config import load_config
+from statuspage.store import limits
 from statuspage.store.models import Component, ProbeResult, ProbeState
 
 SITE = '[site]\nname = "Capgo"\nurl = "https://status.capgo.app"\n'
@@ -184,10 +184,10 @@ def test_config_check_rejects_broken_file(write_config, body: str, expected: lis
 
 
 def test_length_limits_are_those_of_the_columns() -> None:
-    assert Component.__table__.c.name.type.length == config.MAX_NAME
-    assert Component.__table__.c.slug.type.length == config.MAX_SLUG
-    assert ProbeResult.__table__.c.probe_key.type.length == config.MAX_PROBE_KEY
-    assert ProbeState.__table__.c.probe_key.type.length == config.MAX_PROBE_KEY
+    assert Component.__table__.c.name.type.length == limits.COMPONENT_NAME
+    assert Component.__table__.c.slug.type.length == limits.SLUG
+    assert ProbeResult.__table__.c.probe_key.type.length == limits.PROBE_KEY
+    assert ProbeState.__table__.c.probe_key.type.length == limits.PROBE_KEY
 
 
 def test_missing_file_is_named(tmp_path) -> None:

@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy.exc import IntegrityError
 
-from statuspage.config import StatusConfig, slugify
+from statuspage.config import StatusConfig
 from statuspage.store.db import db
 from statuspage.store.models import Component
 
@@ -37,7 +37,7 @@ def _apply(config: StatusConfig) -> None:
         if entry.group:
             group = groups.get(entry.group)
             if group is None:
-                group = _upsert(existing, slugify(entry.group), entry.group, None, position, True)
+                group = _upsert(existing, entry.group_slug, entry.group, None, position, True)
                 groups[entry.group] = group
                 wanted.add(group.slug)
                 position += 1

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from probes import ProbeDefinition, Result
+from probes.definitions import DEFAULT_FAILURES_TO_OPEN, DEFAULT_SUCCESSES_TO_CLOSE
 from statuspage.config import StatusConfig
 from statuspage.engine.recording import record_results
 from statuspage.rules import (
@@ -35,7 +36,6 @@ from statuspage.rules import (
     status_change_update,
     worst_status,
 )
-from statuspage.rules.page import INDICATOR_SEVERITY
 from statuspage.store.db import db
 from statuspage.store.models import (
     AffectedComponent,
@@ -50,18 +50,21 @@ from statuspage.store.models import (
     UpdateComponentChange,
 )
 from statuspage.vocabulary import (
+    ACTIVE_MAINTENANCE_STATUSES,
+    IMPACT_SEVERITY,
+    UNRESOLVED_INCIDENT_STATUSES,
     Cause,
     ComponentStatus,
+    EventKind,
     Impact,
     IncidentStatus,
     MaintenanceStatus,
+    Outcome,
 )
 
 log = logging.getLogger(__name__)
 
 OPERATIONAL = ComponentStatus.OPERATIONAL
-UNRESOLVED = (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING)
-ACTIVE_MAINTENANCE = (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
 INCIDENT_TITLES = {
     ComponentStatus.DEGRADED_PERFORMANCE: "Degraded performance of {name}",
     ComponentStatus.PARTIAL_OUTAGE: "Partial outage of {name}",
@@ -112,8 +115,8 @@ def ingest(results: Sequence[Result], config: StatusConfig, now: datetime) -> li
 def _confirm_probe(
     probe_key: str, location: str, component_id: int, probe: ProbeDefinition | None
 ) -> None:
-    failures_to_open = probe.failures_to_open if probe else 3
-    successes_to_close = probe.successes_to_close if probe else 2
+    failures_to_open = probe.failures_to_open if probe else DEFAULT_FAILURES_TO_OPEN
+    successes_to_close = probe.successes_to_close if probe else DEFAULT_SUCCESSES_TO_CLOSE
     window = max(failures_to_open, successes_to_close)
     recent = list(
         db.session.execute(
@@ -130,7 +133,7 @@ def _confirm_probe(
             probe_key=probe_key,
             location=location,
             component_id=component_id,
-            confirmed="up",
+            confirmed=Outcome.UP,
             confirmed_since=newest.started_at,
         )
         db.session.add(state)
@@ -139,7 +142,7 @@ def _confirm_probe(
     )
     if confirmed != state.confirmed:
         # The change dates from the first result of the streak that confirmed it.
-        streak = failures_to_open if confirmed != "up" else successes_to_close
+        streak = failures_to_open if confirmed != Outcome.UP else successes_to_close
         state.confirmed_since = recent[-min(streak, len(recent))].started_at
         state.confirmed = confirmed
     state.reported_at = newest.started_at
@@ -147,7 +150,7 @@ def _confirm_probe(
     state.last_latency_ms = newest.latency_ms
     state.last_http_status = newest.http_status
     state.last_reason = newest.reason
-    if newest.outcome != "up":
+    if newest.outcome != Outcome.UP:
         state.last_failure_reason = newest.reason
 
 
@@ -174,8 +177,8 @@ def automatic_status(
             probes[probe_key].interval_s,
         )
         verdicts.append(verdict)
-        if verdict not in (None, "up"):
-            failing.extend(s for s in states.values() if s.confirmed != "up")
+        if verdict not in (None, Outcome.UP):
+            failing.extend(s for s in states.values() if s.confirmed != Outcome.UP)
     return component_status_from_probes(verdicts), failing
 
 
@@ -249,9 +252,9 @@ def staff_incident_status(component_id: int) -> ComponentStatus | None:
         .join(Incident, Incident.id == AffectedComponent.incident_id)
         .where(
             AffectedComponent.component_id == component_id,
-            Incident.kind == "incident",
+            Incident.kind == EventKind.INCIDENT,
             Incident.automatic.is_(False),
-            Incident.status.in_(UNRESOLVED),
+            Incident.status.in_(UNRESOLVED_INCIDENT_STATUSES),
         )
     ).scalars()
     known = list(statuses)
@@ -265,13 +268,13 @@ def maintenance_covering(component_id: int, now: datetime) -> Incident | None:
         .join(AffectedComponent, AffectedComponent.incident_id == Incident.id)
         .where(
             AffectedComponent.component_id == component_id,
-            Incident.kind == "maintenance",
+            Incident.kind == EventKind.MAINTENANCE,
             Incident.status != MaintenanceStatus.COMPLETED,
         )
     ).scalars()
     for row in rows:
         status = maintenance_status(row.scheduled_for, row.scheduled_until, now, row.status)
-        if status in ACTIVE_MAINTENANCE:
+        if status in ACTIVE_MAINTENANCE_STATUSES:
             return row
     return None
 
@@ -354,9 +357,9 @@ def _open_staff_incident(component_id: int) -> Incident | None:
         .join(AffectedComponent, AffectedComponent.incident_id == Incident.id)
         .where(
             AffectedComponent.component_id == component_id,
-            Incident.kind == "incident",
+            Incident.kind == EventKind.INCIDENT,
             Incident.automatic.is_(False),
-            Incident.status.in_(UNRESOLVED),
+            Incident.status.in_(UNRESOLVED_INCIDENT_STATUSES),
         )
         .order_by(Incident.started_at.desc())
         .limit(1)
@@ -371,7 +374,7 @@ def _open_incident(
         with db.session.begin_nested():
             incident = Incident(
                 name=INCIDENT_TITLES[current].format(name=component.name),
-                kind="incident",
+                kind=EventKind.INCIDENT,
                 status=IncidentStatus.INVESTIGATING,
                 impact=incident_impact([current]),
                 automatic=True,
@@ -431,7 +434,7 @@ def _add_update(
             affected.status = new
     if incident.automatic and new != OPERATIONAL:
         raised = incident_impact([new])
-        if INDICATOR_SEVERITY[raised] > INDICATOR_SEVERITY[Impact(incident.impact)]:
+        if IMPACT_SEVERITY[raised] > IMPACT_SEVERITY[Impact(incident.impact)]:
             incident.impact = raised
 
 
@@ -447,7 +450,7 @@ def _failures(failing: Iterable[ProbeState], config: StatusConfig) -> list[Probe
     failures = []
     for state in states:
         probe = names.get(state.probe_key)
-        window = probe.failures_to_open if probe else 3
+        window = probe.failures_to_open if probe else DEFAULT_FAILURES_TO_OPEN
         outcomes = db.session.execute(
             db.select(ProbeResult.outcome)
             .where(ProbeResult.probe_key == state.probe_key, ProbeResult.location == state.location)
@@ -460,7 +463,7 @@ def _failures(failing: Iterable[ProbeState], config: StatusConfig) -> list[Probe
                 probe_name=probe.name if probe else state.probe_key,
                 location=state.location if several_locations else None,
                 reason=state.last_failure_reason or state.last_reason,
-                failing_count=sum(1 for outcome in recent if outcome != "up"),
+                failing_count=sum(1 for outcome in recent if outcome != Outcome.UP),
                 total_count=len(recent),
             )
         )
@@ -490,7 +493,10 @@ def advance_maintenances(config: StatusConfig, now: datetime) -> None:
     rows = list(
         db.session.execute(
             db.select(Incident)
-            .where(Incident.kind == "maintenance", Incident.status != MaintenanceStatus.COMPLETED)
+            .where(
+                Incident.kind == EventKind.MAINTENANCE,
+                Incident.status != MaintenanceStatus.COMPLETED,
+            )
             .options(selectinload(Incident.affected))
         ).scalars()
     )

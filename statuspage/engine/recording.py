@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, func
 
 from probes import Result
+from statuspage.store import limits
 from statuspage.store.db import db
 from statuspage.store.models import Component, ProbeResult, ProbeRollup
+from statuspage.vocabulary import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ def record_results(results: Sequence[Result]) -> list[ProbeResult]:
                 latency_ms=result.latency_ms,
                 outcome=str(result.outcome),
                 http_status=result.http_status,
-                reason=result.reason[:300],
+                reason=result.reason[: limits.REASON],
             )
         )
     db.session.add_all(rows)
@@ -106,8 +108,8 @@ def _roll_up_day(day: date) -> None:
                 component_id=component_id,
                 day=day,
                 checks=len(items),
-                down=sum(1 for outcome, _ in items if outcome == "down"),
-                degraded=sum(1 for outcome, _ in items if outcome == "degraded"),
+                down=sum(1 for outcome, _ in items if outcome == Outcome.DOWN),
+                degraded=sum(1 for outcome, _ in items if outcome == Outcome.DEGRADED),
                 **_latency_figures([latency for _, latency in items if latency is not None]),
             )
         )

@@ -19,7 +19,7 @@ from statuspage.store.models import (
     ProbeResult,
     StatusChange,
 )
-from statuspage.vocabulary import ComponentStatus
+from statuspage.vocabulary import ComponentStatus, EventKind
 
 COLUMNS = {
     ComponentStatus.OPERATIONAL: "operational_min",
@@ -127,7 +127,9 @@ def _maintenance_windows(component_id: int) -> list[tuple[datetime, datetime]]:
     rows = db.session.execute(
         db.select(Incident.scheduled_for, Incident.scheduled_until, Incident.resolved_at)
         .join(AffectedComponent, AffectedComponent.incident_id == Incident.id)
-        .where(AffectedComponent.component_id == component_id, Incident.kind == "maintenance")
+        .where(
+            AffectedComponent.component_id == component_id, Incident.kind == EventKind.MAINTENANCE
+        )
     )
     windows = []
     for start, end, completed in rows:

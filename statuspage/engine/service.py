@@ -20,6 +20,7 @@ from statuspage.config import ConfigError
 from statuspage.engine.evaluation import advance_maintenances, ingest
 from statuspage.engine.recording import prune
 from statuspage.engine.rollups import roll_up_days
+from statuspage.store import limits
 from statuspage.store.db import utcnow
 
 log = logging.getLogger("statuspage.probes")
@@ -28,7 +29,6 @@ log = logging.getLogger("statuspage.probes")
 TICK_INTERVAL = timedelta(seconds=15)
 HOUSEKEEPING_INTERVAL = timedelta(minutes=10)
 MAX_PENDING = 10_000
-MAX_LOCATION = 100  # ProbeResult.location and ProbeState.location
 
 
 def log_result(result: Result) -> None:
@@ -48,10 +48,10 @@ class ProbeService:
         self.app = app
         self.environ = dict(os.environ if environ is None else environ)
         self.location = default_location(self.environ)
-        if len(self.location) > MAX_LOCATION:
+        if len(self.location) > limits.LOCATION:
             # Refused now: PostgreSQL would refuse every result, and the process look stalled.
             raise ConfigError(
-                f"STATUSPAGE_LOCATION is longer than {MAX_LOCATION} characters: "
+                f"STATUSPAGE_LOCATION is longer than {limits.LOCATION} characters: "
                 f"{self.location[:40]!r}..."
             )
         self.config = app.config["STATUS"]

@@ -21,9 +21,7 @@ from statuspage.store.models import (
     Incident,
     IncidentUpdate,
 )
-from statuspage.vocabulary import IncidentStatus, MaintenanceStatus
-
-UNRESOLVED = (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING)
+from statuspage.vocabulary import UNRESOLVED_INCIDENT_STATUSES, EventKind, MaintenanceStatus
 
 # What presenting an incident touches, loaded in one query per relationship.
 _LOAD = (
@@ -109,7 +107,9 @@ def unresolved_incidents() -> list[Incident]:
     """
     rows = db.session.execute(
         db.select(Incident)
-        .where(Incident.kind == "incident", Incident.status.in_(UNRESOLVED))
+        .where(
+            Incident.kind == EventKind.INCIDENT, Incident.status.in_(UNRESOLVED_INCIDENT_STATUSES)
+        )
         .options(*_LOAD)
         .order_by(Incident.started_at.desc(), Incident.id.desc())
     ).scalars()
@@ -121,7 +121,7 @@ def live_status(incident: Incident, now: datetime) -> str:
 
     A maintenance without a complete window (bad data) keeps its stored status.
     """
-    if incident.kind != "maintenance":
+    if incident.kind != EventKind.MAINTENANCE:
         return incident.status
     if incident.scheduled_for is None or incident.scheduled_until is None:
         return MaintenanceStatus(incident.status)
@@ -144,7 +144,7 @@ def maintenances(
     wanted = set(statuses) if statuses is not None else set(MaintenanceStatus)
     query = (
         db.select(Incident)
-        .where(Incident.kind == "maintenance")
+        .where(Incident.kind == EventKind.MAINTENANCE)
         .options(*_LOAD)
         .order_by(_starts_at.desc(), Incident.id.desc())
     )
@@ -200,7 +200,7 @@ def duration(incident: Incident, now: datetime) -> timedelta:
     scheduled_for to its completion: resolved_at, or the end of its window when the clock
     completed it, or now while it runs; a maintenance that has not started lasted nothing.
     """
-    if incident.kind == "maintenance" and incident.scheduled_for is not None:
+    if incident.kind == EventKind.MAINTENANCE and incident.scheduled_for is not None:
         start = incident.scheduled_for
         end = incident.resolved_at or now
         if incident.scheduled_until is not None and incident.resolved_at is None:

@@ -51,12 +51,12 @@ from statuspage.store.models import (
     ProbeState,
     StatusChange,
 )
-from statuspage.vocabulary import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
-
-OPEN_INCIDENT_STATUSES = (
-    IncidentStatus.INVESTIGATING,
-    IncidentStatus.IDENTIFIED,
-    IncidentStatus.MONITORING,
+from statuspage.vocabulary import (
+    ACTIVE_MAINTENANCE_STATUSES,
+    UNRESOLVED_INCIDENT_STATUSES,
+    ComponentStatus,
+    Impact,
+    MaintenanceStatus,
 )
 
 
@@ -434,10 +434,7 @@ def incident_page(code: str, now: datetime) -> IncidentPage | None:
     if incident is None:
         return None
     status = live_status(incident, now)
-    ongoing = status in OPEN_INCIDENT_STATUSES or status in (
-        MaintenanceStatus.IN_PROGRESS,
-        MaintenanceStatus.VERIFYING,
-    )
+    ongoing = status in (*UNRESOLVED_INCIDENT_STATUSES, *ACTIVE_MAINTENANCE_STATUSES)
     return IncidentPage(
         incident=incident,
         timeline=timeline(incident),

@@ -209,7 +209,7 @@ def incident_json(incident: Incident, snap: Snapshot | None = None) -> Json:
         "incident_updates": [update_json(u, incident, snap) for u in updates],
         "components": [component_json(c, snap) for c in affected],
     }
-    if incident.kind == "maintenance":
+    if incident.is_maintenance:
         data["scheduled_for"] = timestamp(incident.scheduled_for, snap.zone)
         data["scheduled_until"] = timestamp(incident.scheduled_until, snap.zone)
     return data

@@ -2,9 +2,6 @@
 
 from statuspage.rules.component import component_status_from_probes, effective_status
 from statuspage.rules.confirmation import (
-    DEGRADED,
-    DOWN,
-    UP,
     LocationState,
     combine_locations,
     confirm,
@@ -43,9 +40,6 @@ from statuspage.rules.wording import (
 
 __all__ = [
     "DEFAULT_TEXTS",
-    "DEGRADED",
-    "DOWN",
-    "UP",
     "UPDATE_LABELS",
     "DayFigures",
     "Figures",

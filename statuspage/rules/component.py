@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from statuspage.rules.confirmation import DEGRADED, DOWN, UP
 from statuspage.rules.page import worst_status
-from statuspage.vocabulary import ComponentStatus
+from statuspage.vocabulary import ComponentStatus, Outcome
 
 
 def component_status_from_probes(probe_states: Iterable[str | None]) -> ComponentStatus | None:
@@ -18,15 +17,15 @@ def component_status_from_probes(probe_states: Iterable[str | None]) -> Componen
     """
     known = [str(state) for state in probe_states if state is not None]
     for state in known:
-        if state not in (UP, DEGRADED, DOWN):
+        if state not in (Outcome.UP, Outcome.DEGRADED, Outcome.DOWN):
             raise ValueError(f"unknown probe state {state!r} (expected up, degraded or down)")
     if not known:
         return None
-    if all(state == DOWN for state in known):
+    if all(state == Outcome.DOWN for state in known):
         return ComponentStatus.MAJOR_OUTAGE
-    if DOWN in known:
+    if Outcome.DOWN in known:
         return ComponentStatus.PARTIAL_OUTAGE
-    if DEGRADED in known:
+    if Outcome.DEGRADED in known:
         return ComponentStatus.DEGRADED_PERFORMANCE
     return ComponentStatus.OPERATIONAL
 

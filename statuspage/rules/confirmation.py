@@ -6,11 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-# Probe outcomes. probes.Outcome is a StrEnum with these values, so its members compare equal.
-UP = "up"
-DEGRADED = "degraded"
-DOWN = "down"
-OUTCOMES = (UP, DEGRADED, DOWN)
+from statuspage.vocabulary import Outcome
 
 # A location whose last report is older than this many intervals no longer counts: its agent
 # has stopped, and its last word would otherwise hold the status forever.
@@ -20,7 +16,7 @@ STALE_AFTER_INTERVALS = 3
 def _outcome(value: str) -> str:
     """Return the value as a plain outcome string, refusing anything else."""
     text = str(value)
-    if text not in OUTCOMES:
+    if text not in set(Outcome):
         raise ValueError(f"unknown probe outcome {value!r} (expected up, degraded or down)")
     return text
 
@@ -50,17 +46,17 @@ def confirm(
     last_m = outcomes[-successes_to_close:] if len(outcomes) >= successes_to_close else None
     last_n = outcomes[-failures_to_open:] if len(outcomes) >= failures_to_open else None
 
-    if previous != UP and last_m is not None and all(v == UP for v in last_m):
-        return UP
+    if previous != Outcome.UP and last_m is not None and all(v == Outcome.UP for v in last_m):
+        return Outcome.UP
     if last_n is None:
         return previous
-    if previous != DOWN and all(v == DOWN for v in last_n):
-        return DOWN
-    if previous == UP and UP not in last_n:
+    if previous != Outcome.DOWN and all(v == Outcome.DOWN for v in last_n):
+        return Outcome.DOWN
+    if previous == Outcome.UP and Outcome.UP not in last_n:
         # All bad, and not all down (that case returned above).
-        return DEGRADED
-    if previous == DOWN and DOWN not in last_n and DEGRADED in last_n:
-        return DEGRADED
+        return Outcome.DEGRADED
+    if previous == Outcome.DOWN and Outcome.DOWN not in last_n and Outcome.DEGRADED in last_n:
+        return Outcome.DEGRADED
     return previous
 
 
@@ -68,7 +64,7 @@ def confirm_sequence(
     outcomes: Sequence[str],
     failures_to_open: int,
     successes_to_close: int,
-    start: str = UP,
+    start: str = Outcome.UP,
 ) -> list[str]:
     """Return the confirmed state after each outcome, replaying the sequence from `start`."""
     window = max(failures_to_open, successes_to_close)
@@ -102,9 +98,9 @@ def combine_locations(
     counting = [_outcome(s.confirmed) for s in states.values() if s.reported_at >= oldest]
     if not counting:
         return None
-    down = counting.count(DOWN)
+    down = counting.count(Outcome.DOWN)
     if down * 2 > len(counting):
-        return DOWN
-    if down or DEGRADED in counting:
-        return DEGRADED
-    return UP
+        return Outcome.DOWN
+    if down or Outcome.DEGRADED in counting:
+        return Outcome.DEGRADED
+    return Outcome.UP

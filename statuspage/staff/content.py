@@ -26,7 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from statuspage.config import StatusConfig
 from statuspage.engine.evaluation import bump_version, evaluate, lock_site
 from statuspage.rules import DEFAULT_TEXTS, incident_impact, maintenance_status
-from statuspage.staff.service import MAX_BODY, MAX_NAME, Actor, audit, snapshot
+from statuspage.staff.service import Actor, audit, snapshot
+from statuspage.store import limits
 from statuspage.store.db import db, new_code
 from statuspage.store.models import (
     AffectedComponent,
@@ -37,8 +38,10 @@ from statuspage.store.models import (
     UpdateRevision,
 )
 from statuspage.vocabulary import (
+    RESOLVED_INCIDENT_STATUSES,
     Cause,
     ComponentStatus,
+    EventKind,
     Impact,
     IncidentStatus,
     MaintenanceStatus,
@@ -51,18 +54,16 @@ SOURCE_FOLDER = "incidents"
 IGNORED_NAMES = {"readme.md"}
 CODE_PATTERN = re.compile(r"^[a-z0-9]{12}$")
 BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-MAX_AUTHOR = 200  # IncidentUpdate.author, which holds "content:<source>"
 
 COMMON_KEYS = {"title", "code", "kind", "impact", "components"}
 KEYS = {
-    "incident": COMMON_KEYS | {"started", "resolved"},
-    "maintenance": COMMON_KEYS | {"scheduled_for", "scheduled_until"},
+    EventKind.INCIDENT: COMMON_KEYS | {"started", "resolved"},
+    EventKind.MAINTENANCE: COMMON_KEYS | {"scheduled_for", "scheduled_until"},
 }
 STATUSES: dict[str, type[IncidentStatus] | type[MaintenanceStatus]] = {
-    "incident": IncidentStatus,
-    "maintenance": MaintenanceStatus,
+    EventKind.INCIDENT: IncidentStatus,
+    EventKind.MAINTENANCE: MaintenanceStatus,
 }
-RESOLVED = (IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM)
 INCIDENT_IMPACTS = (Impact.NONE, Impact.MINOR, Impact.MAJOR, Impact.CRITICAL)
 # A component listed without a status gets the one that gives the incident its impact
 # (incident_impact, read backwards).
@@ -179,18 +180,18 @@ def derived_code(source: str) -> str:
 
 def parse_document(text: str, source: str, now: datetime, digest: str = "") -> Document:
     """Parse and validate one incident file, raising ContentError naming the field or line."""
-    if len(f"content:{source}") > MAX_AUTHOR:
-        limit = MAX_AUTHOR - len(f"content:{SOURCE_FOLDER}/")
+    if len(f"content:{source}") > limits.ACTOR:
+        limit = limits.ACTOR - len(f"content:{SOURCE_FOLDER}/")
         raise ContentError("file name", f"longer than {limit} characters")
     front, body_start, body = _split_front_matter(text)
     data = _read_toml(front)
-    kind = data.get("kind", "incident")
+    kind = data.get("kind", EventKind.INCIDENT)
     if not isinstance(kind, str) or kind not in KEYS:
         raise ContentError("kind", f"must be 'incident' or 'maintenance', got {kind!r}")
     unknown = sorted(set(data) - KEYS[kind])
     if unknown:
         hint = ""
-        if unknown[0] in KEYS["incident"] | KEYS["maintenance"]:
+        if unknown[0] in KEYS[EventKind.INCIDENT] | KEYS[EventKind.MAINTENANCE]:
             hint = f" of a {kind}"
         allowed = ", ".join(sorted(KEYS[kind]))
         raise ContentError(unknown[0], f"unknown key{hint} (allowed: {allowed})")
@@ -198,8 +199,8 @@ def parse_document(text: str, source: str, now: datetime, digest: str = "") -> D
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise ContentError("title", "required: a non-empty string")
-    if len(title.strip()) > MAX_NAME:
-        raise ContentError("title", f"longer than {MAX_NAME} characters")
+    if len(title.strip()) > limits.EVENT_NAME:
+        raise ContentError("title", f"longer than {limits.EVENT_NAME} characters")
     code = data.get("code", derived_code(source))
     if not isinstance(code, str) or not CODE_PATTERN.match(code):
         raise ContentError("code", f"must be 12 lowercase letters or digits, got {code!r}")
@@ -218,7 +219,7 @@ def parse_document(text: str, source: str, now: datetime, digest: str = "") -> D
         "updates": updates,
         "postmortem": postmortem,
     }
-    if kind == "maintenance":
+    if kind == EventKind.MAINTENANCE:
         fields.update(_maintenance_fields(data, updates, postmortem))
     else:
         fields.update(_incident_fields(data, updates, postmortem, now))
@@ -284,17 +285,20 @@ def _read_sections(
                 )
             if not body:
                 raise ContentError(f"line {number}", "the Postmortem section is empty")
-            if len(body) > MAX_BODY * 5:
+            if len(body) > limits.POSTMORTEM:
                 raise ContentError(
-                    f"line {number}", f"the postmortem is longer than {MAX_BODY * 5} characters"
+                    f"line {number}",
+                    f"the postmortem is longer than {limits.POSTMORTEM} characters",
                 )
             postmortem, postmortem_line = body, number
             continue
         at, status = _read_heading(heading, number, statuses)
         if at > now:
             raise ContentError(f"line {number}", "this update is dated in the future")
-        if len(body) > MAX_BODY:
-            raise ContentError(f"line {number}", f"the update is longer than {MAX_BODY} characters")
+        if len(body) > limits.BODY:
+            raise ContentError(
+                f"line {number}", f"the update is longer than {limits.BODY} characters"
+            )
         if (at, status) in seen:
             raise ContentError(
                 f"line {number}", f"same time and status as the update on line {seen[at, status]}"
@@ -410,10 +414,10 @@ def _incident_fields(
 
     status = updates[-1].status
     resolving = None
-    if status in RESOLVED:
+    if status in RESOLVED_INCIDENT_STATUSES:
         # The first of the resolved updates at the end of the timeline resolved it.
         resolving = len(updates) - 1
-        while resolving > 0 and updates[resolving - 1].status in RESOLVED:
+        while resolving > 0 and updates[resolving - 1].status in RESOLVED_INCIDENT_STATUSES:
             resolving -= 1
     resolved = _moment(data, "resolved")
     if resolving is None:
@@ -731,7 +735,7 @@ def _apply_updates(
             new_updates.append(row)
         else:
             _revise(row, section, actor, now)
-    if incident.kind == "incident":
+    if incident.kind == EventKind.INCIDENT:
         _apply_changes(document, [matched[i] for i in range(len(document.updates))], components)
     if incident.id is not None:  # a new incident's whole timeline is in its import entry
         for row in new_updates:

@@ -22,6 +22,7 @@ from statuspage.engine.evaluation import (
     move_maintenance,
 )
 from statuspage.rules import DEFAULT_TEXTS, incident_impact, maintenance_status
+from statuspage.store import limits
 from statuspage.store.db import db, findable
 from statuspage.store.models import (
     AffectedComponent,
@@ -33,16 +34,16 @@ from statuspage.store.models import (
     UpdateRevision,
 )
 from statuspage.vocabulary import (
+    RESOLVED_INCIDENT_STATUSES,
     Cause,
     ComponentStatus,
+    EventKind,
     Impact,
     IncidentStatus,
     MaintenanceStatus,
+    worst_impact,
 )
 
-MAX_NAME = 300
-MAX_BODY = 20_000
-RESOLVED = (IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM)
 CANCELLED_TEXT = "This maintenance has been cancelled."
 
 
@@ -155,7 +156,7 @@ def _component_statuses(value: Any, field: str) -> dict[Component, ComponentStat
 
 def _incident_status(incident: Incident, value: Any, field: str = "status") -> str:
     """Validate a status for this kind of event; the other kind's statuses conflict."""
-    own = IncidentStatus if incident.kind == "incident" else MaintenanceStatus
+    own = IncidentStatus if incident.kind == EventKind.INCIDENT else MaintenanceStatus
     other = MaintenanceStatus if own is IncidentStatus else IncidentStatus
     own_values, other_values = {m.value for m in own}, {m.value for m in other}
     if isinstance(value, str) and value not in own_values and value in other_values:
@@ -250,16 +251,16 @@ def create_incident(
     notify: bool = False,
 ) -> Incident:
     """Open an incident (or record a past one: created resolved, with a past started_at)."""
-    title = _text(name, "name", limit=MAX_NAME)
+    title = _text(name, "name", limit=limits.EVENT_NAME)
     state = _enum(IncidentStatus, status, "status")
-    text = _text(body, "body", limit=MAX_BODY, required=False) or DEFAULT_TEXTS[state]
+    text = _text(body, "body", limit=limits.BODY, required=False) or DEFAULT_TEXTS[state]
     affected = _component_statuses(components, "components")
     chosen = None if impact in (None, "", "from_components") else _enum(Impact, impact, "impact")
     started = now if started_at in (None, "") else _aware(started_at, "started_at")
     if started > now:
         raise Invalid("started_at is in the future", "started_at")
     resolved = None
-    if state in RESOLVED:
+    if state in RESOLVED_INCIDENT_STATUSES:
         resolved = now if resolved_at in (None, "") else _aware(resolved_at, "resolved_at")
         if resolved < started:
             raise Invalid("resolved_at is before started_at", "resolved_at")
@@ -267,7 +268,7 @@ def create_incident(
     lock_site()
     incident = Incident(
         name=title,
-        kind="incident",
+        kind=EventKind.INCIDENT,
         status=state,
         impact=chosen or incident_impact(affected.values()),
         started_at=started,
@@ -306,7 +307,7 @@ def post_update(
     """Add an update to an incident or maintenance, with any component status changes."""
     state = _incident_status(incident, status)
     text = (
-        _text(body, "body", limit=MAX_BODY, required=False)
+        _text(body, "body", limit=limits.BODY, required=False)
         or DEFAULT_TEXTS[_status_enum(incident, state)]
     )
     changes = _component_statuses(components, "components")
@@ -325,10 +326,9 @@ def post_update(
     _change_components(incident, update, changes)
     db.session.add(update)
     _apply_status(incident, state, now)
-    if incident.kind == "incident" and incident.automatic is False and changes:
-        incident.impact = max(
-            (Impact(incident.impact), incident_impact(a.status for a in incident.affected)),
-            key=_impact_rank,
+    if incident.kind == EventKind.INCIDENT and incident.automatic is False and changes:
+        incident.impact = worst_impact(
+            (incident.impact, incident_impact(a.status for a in incident.affected))
         )
     components_touched = [a.component for a in incident.affected] + list(changes)
     _finish(actor, "update.create", incident, before, config, now, _unique(components_touched))
@@ -354,11 +354,9 @@ def _change_components(
 
 
 def _status_enum(incident: Incident, value: str) -> IncidentStatus | MaintenanceStatus:
-    return IncidentStatus(value) if incident.kind == "incident" else MaintenanceStatus(value)
-
-
-def _impact_rank(impact: Impact) -> int:
-    return ["none", "maintenance", "minor", "major", "critical"].index(Impact(impact).value)
+    return (
+        IncidentStatus(value) if incident.kind == EventKind.INCIDENT else MaintenanceStatus(value)
+    )
 
 
 def _unique(components: Sequence[Component]) -> list[Component]:
@@ -371,13 +369,13 @@ def _apply_status(incident: Incident, state: str, now: datetime) -> None:
     incident.updated_at = now
     if state == IncidentStatus.MONITORING and incident.monitoring_at is None:
         incident.monitoring_at = now
-    if state in (*RESOLVED, MaintenanceStatus.COMPLETED):
+    if state in (*RESOLVED_INCIDENT_STATUSES, MaintenanceStatus.COMPLETED):
         if incident.resolved_at is None:
             incident.resolved_at = now
         if incident.automatic:
             close_automatic_incident(incident, now)
             incident.status = state  # close_automatic_incident sets resolved
-    elif incident.kind == "incident":
+    elif incident.kind == EventKind.INCIDENT:
         incident.resolved_at = None
 
 
@@ -385,7 +383,7 @@ def edit_update(
     actor: Actor, config: StatusConfig, now: datetime, update: IncidentUpdate, *, body: Any
 ) -> IncidentUpdate:
     """Change an update's text; the earlier text is kept as a revision, visible in the audit."""
-    text = _text(body, "body", limit=MAX_BODY)
+    text = _text(body, "body", limit=limits.BODY)
     if text == update.body:
         return update
     lock_site()
@@ -432,10 +430,12 @@ def change_incident(
     postmortem: Any = None,
 ) -> Incident:
     """Rename an incident, set its impact, or publish its postmortem (resolved incidents only)."""
-    title = _text(name, "name", limit=MAX_NAME, required=False)
+    title = _text(name, "name", limit=limits.EVENT_NAME, required=False)
     chosen = None if impact in (None, "") else _enum(Impact, impact, "impact")
-    text = _text(postmortem, "postmortem", limit=MAX_BODY * 5, required=False)
-    if text is not None and (incident.kind != "incident" or incident.status not in RESOLVED):
+    text = _text(postmortem, "postmortem", limit=limits.POSTMORTEM, required=False)
+    if text is not None and (
+        incident.kind != EventKind.INCIDENT or incident.status not in RESOLVED_INCIDENT_STATUSES
+    ):
         raise Conflict(
             "a postmortem can only be written once the incident is resolved", "postmortem"
         )
@@ -472,7 +472,7 @@ def schedule_maintenance(
     body: Any = None,
 ) -> Incident:
     """Schedule a maintenance window over some components (starting now if it has begun)."""
-    title = _text(name, "name", limit=MAX_NAME)
+    title = _text(name, "name", limit=limits.EVENT_NAME)
     start = _aware(scheduled_for, "scheduled_for")
     end = _aware(scheduled_until, "scheduled_until")
     if end <= start:
@@ -482,14 +482,14 @@ def schedule_maintenance(
     chosen = [_component(slug, f"components[{i}]") for i, slug in enumerate(components)]
     status = maintenance_status(start, end, now, MaintenanceStatus.SCHEDULED)
     text = (
-        _text(body, "body", limit=MAX_BODY, required=False)
+        _text(body, "body", limit=limits.BODY, required=False)
         or DEFAULT_TEXTS[MaintenanceStatus.SCHEDULED]
     )
 
     lock_site()
     maintenance = Incident(
         name=title,
-        kind="maintenance",
+        kind=EventKind.MAINTENANCE,
         status=MaintenanceStatus.SCHEDULED,
         impact=Impact.MAINTENANCE,
         started_at=start,
@@ -534,11 +534,11 @@ def edit_maintenance(
     components: Any = None,
 ) -> Incident:
     """Change a maintenance's name, window or components (not once it has completed)."""
-    if maintenance.kind != "maintenance":
+    if maintenance.kind != EventKind.MAINTENANCE:
         raise Conflict("this is an incident, not a maintenance", None)
     if maintenance.status == MaintenanceStatus.COMPLETED:
         raise Conflict("this maintenance has completed and can no longer change", None)
-    title = _text(name, "name", limit=MAX_NAME, required=False)
+    title = _text(name, "name", limit=limits.EVENT_NAME, required=False)
     start = (
         maintenance.scheduled_for
         if scheduled_for in (None, "")
@@ -600,7 +600,7 @@ def cancel_maintenance(
     actor: Actor, config: StatusConfig, now: datetime, maintenance: Incident
 ) -> Incident:
     """End a maintenance now, whether or not it began; its window stops counting from now."""
-    if maintenance.kind != "maintenance":
+    if maintenance.kind != EventKind.MAINTENANCE:
         raise Conflict("this is an incident, not a maintenance", None)
     if maintenance.status == MaintenanceStatus.COMPLETED:
         raise Conflict("this maintenance has already completed", None)

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from statuspage.store import limits
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import ApiToken
 
 PREFIX = "sp_"
 # "write": incidents, maintenance, component status; "results": probe agents only.
 SCOPES = ("write", "results")
-MAX_NAME = 100
 # Recording every use would turn each API read into a write; a minute's precision is enough.
 LAST_USED_PRECISION = timedelta(minutes=1)
 
@@ -41,8 +41,8 @@ def create_token(name: str, scope: str = "write", now: datetime | None = None) -
     name = name.strip()
     if not name:
         raise TokenError("a token needs a name")
-    if len(name) > MAX_NAME:
-        raise TokenError(f"a token name is at most {MAX_NAME} characters")
+    if len(name) > limits.TOKEN_NAME:
+        raise TokenError(f"a token name is at most {limits.TOKEN_NAME} characters")
     if scope not in SCOPES:
         raise TokenError(f"scope must be one of: {', '.join(SCOPES)} (got {scope!r})")
     if _by_name(name) is not None:

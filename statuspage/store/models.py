@@ -19,7 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from statuspage.store import limits
 from statuspage.store.db import UTCDateTime, db, new_code, utcnow
+from statuspage.vocabulary import EventKind, Outcome
 
 
 class Component(db.Model):
@@ -29,8 +31,8 @@ class Component(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True, default=new_code)
-    slug: Mapped[str] = mapped_column(String(100), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(limits.SLUG), unique=True)
+    name: Mapped[str] = mapped_column(String(limits.COMPONENT_NAME))
     description: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0)
     is_group: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -42,7 +44,7 @@ class Component(db.Model):
     automatic_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     manual_status: Mapped[str | None] = mapped_column(String(32))
     manual_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    manual_set_by: Mapped[str | None] = mapped_column(String(200))
+    manual_set_by: Mapped[str | None] = mapped_column(String(limits.ACTOR))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -78,8 +80,8 @@ class Incident(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True, default=new_code)
-    kind: Mapped[str] = mapped_column(String(16), default="incident")
-    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(16), default=EventKind.INCIDENT)
+    name: Mapped[str] = mapped_column(String(limits.EVENT_NAME))
     status: Mapped[str] = mapped_column(String(32))
     impact: Mapped[str] = mapped_column(String(16), default="none")
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -91,7 +93,7 @@ class Incident(db.Model):
     postmortem: Mapped[str | None] = mapped_column(Text)
     postmortem_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The content/incidents/*.md file this incident is imported from, if any.
-    source: Mapped[str | None] = mapped_column(String(300), unique=True)
+    source: Mapped[str | None] = mapped_column(String(limits.SOURCE), unique=True)
     source_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -100,6 +102,11 @@ class Incident(db.Model):
         back_populates="incident", order_by="IncidentUpdate.created_at.desc()"
     )
     affected: Mapped[list[AffectedComponent]] = relationship(back_populates="incident")
+
+    @property
+    def is_maintenance(self) -> bool:
+        """Tell whether this event is a scheduled maintenance rather than an incident."""
+        return self.kind == EventKind.MAINTENANCE
 
 
 # When an event "happened" (a maintenance by its window): the feed, history and uptime bars
@@ -136,7 +143,7 @@ class IncidentUpdate(db.Model):
     status: Mapped[str] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text)
     # None for the system's own updates.
-    author: Mapped[str | None] = mapped_column(String(200))
+    author: Mapped[str | None] = mapped_column(String(limits.ACTOR))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     display_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Kept for the notifications feature; stored and returned as the API's field.
@@ -160,7 +167,7 @@ class UpdateRevision(db.Model):
     status: Mapped[str] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text)
     replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    replaced_by: Mapped[str | None] = mapped_column(String(200))
+    replaced_by: Mapped[str | None] = mapped_column(String(limits.ACTOR))
 
     update: Mapped[IncidentUpdate] = relationship(back_populates="revisions")
 
@@ -190,15 +197,15 @@ class ProbeResult(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The id the probe gave the result, so a result delivered twice is stored once.
-    result_id: Mapped[str] = mapped_column(String(64), unique=True)
-    probe_key: Mapped[str] = mapped_column(String(200))
+    result_id: Mapped[str] = mapped_column(String(limits.RESULT_ID), unique=True)
+    probe_key: Mapped[str] = mapped_column(String(limits.PROBE_KEY))
     component_id: Mapped[int] = mapped_column(ForeignKey("component.id"))
-    location: Mapped[str] = mapped_column(String(100))
+    location: Mapped[str] = mapped_column(String(limits.LOCATION))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     latency_ms: Mapped[float | None] = mapped_column(Float)
     outcome: Mapped[str] = mapped_column(String(16))
     http_status: Mapped[int | None] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(String(300), default="")
+    reason: Mapped[str] = mapped_column(String(limits.REASON), default="")
 
 
 class ProbeRollup(db.Model):
@@ -208,9 +215,9 @@ class ProbeRollup(db.Model):
     __table_args__ = (UniqueConstraint("probe_key", "location", "day"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    probe_key: Mapped[str] = mapped_column(String(200))
+    probe_key: Mapped[str] = mapped_column(String(limits.PROBE_KEY))
     component_id: Mapped[int] = mapped_column(ForeignKey("component.id"))
-    location: Mapped[str] = mapped_column(String(100))
+    location: Mapped[str] = mapped_column(String(limits.LOCATION))
     day: Mapped[date] = mapped_column(Date, index=True)
     checks: Mapped[int] = mapped_column(Integer)
     down: Mapped[int] = mapped_column(Integer)
@@ -225,18 +232,18 @@ class ProbeState(db.Model):
 
     __tablename__ = "probe_state"
 
-    probe_key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    location: Mapped[str] = mapped_column(String(100), primary_key=True)
+    probe_key: Mapped[str] = mapped_column(String(limits.PROBE_KEY), primary_key=True)
+    location: Mapped[str] = mapped_column(String(limits.LOCATION), primary_key=True)
     component_id: Mapped[int] = mapped_column(ForeignKey("component.id"), index=True)
-    confirmed: Mapped[str] = mapped_column(String(16), default="up")
+    confirmed: Mapped[str] = mapped_column(String(16), default=Outcome.UP)
     confirmed_since: Mapped[datetime] = mapped_column(UTCDateTime)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_outcome: Mapped[str] = mapped_column(String(16))
     last_latency_ms: Mapped[float | None] = mapped_column(Float)
     last_http_status: Mapped[int | None] = mapped_column(Integer)
-    last_reason: Mapped[str] = mapped_column(String(300), default="")
+    last_reason: Mapped[str] = mapped_column(String(limits.REASON), default="")
     # The newest reason it failed with, kept while later results pass, for the incident text.
-    last_failure_reason: Mapped[str | None] = mapped_column(String(300))
+    last_failure_reason: Mapped[str | None] = mapped_column(String(limits.REASON))
 
 
 class OpenAutomaticIncident(db.Model):
@@ -286,7 +293,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(limits.EMAIL), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -305,7 +312,7 @@ class SignInFailure(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    email: Mapped[str] = mapped_column(String(limits.EMAIL), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
 
 
@@ -315,7 +322,7 @@ class ApiToken(db.Model):
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(limits.TOKEN_NAME), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # "write": incidents, maintenance, component status; "results": probe agents only.
     scope: Mapped[str] = mapped_column(String(16), default="write")
@@ -331,7 +338,7 @@ class AuditEntry(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(limits.ACTOR))
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(200))
     before: Mapped[str | None] = mapped_column(Text)

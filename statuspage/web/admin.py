@@ -33,7 +33,9 @@ from statuspage.store.db import db, utcnow
 from statuspage.store.models import AuditEntry, Component, Incident
 from statuspage.vocabulary import (
     STATUS_LABELS,
+    UNRESOLVED_INCIDENT_STATUSES,
     ComponentStatus,
+    EventKind,
     Impact,
     IncidentStatus,
     MaintenanceStatus,
@@ -42,7 +44,6 @@ from statuspage.web.auth import login_manager
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-OPEN = (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING)
 INCIDENT_STATUSES = [SelectChoice(s.value, s.value.capitalize()) for s in IncidentStatus]
 MAINTENANCE_STATUSES = [
     SelectChoice(s.value, s.value.replace("_", " ").capitalize()) for s in MaintenanceStatus
@@ -171,9 +172,13 @@ def incidents():
             db.select(Incident).order_by(Incident.started_at.desc()).limit(200)
         ).scalars()
     )
-    open_incidents = [i for i in rows if i.kind == "incident" and i.status in OPEN]
+    open_incidents = [
+        i for i in rows if i.kind == EventKind.INCIDENT and i.status in UNRESOLVED_INCIDENT_STATUSES
+    ]
     maintenances = [
-        i for i in rows if i.kind == "maintenance" and i.status != MaintenanceStatus.COMPLETED
+        i
+        for i in rows
+        if i.kind == EventKind.MAINTENANCE and i.status != MaintenanceStatus.COMPLETED
     ]
     closed = [i for i in rows if i not in open_incidents and i not in maintenances][:50]
     return render_template(
@@ -237,7 +242,7 @@ def incident(code: str):
 def _incident_page(
     event: Incident, update_form: UpdateForm, postmortem_form: PostmortemForm, **context: Any
 ) -> Any:
-    if event.kind == "maintenance":
+    if event.kind == EventKind.MAINTENANCE:
         update_form.status.choices = MAINTENANCE_STATUSES
     if request.method == "GET":
         update_form.status.data = event.status
@@ -282,7 +287,7 @@ def post_update(code: str):
     """Post an update (or preview it), with any component status changes."""
     event = _incident_or_404(code)
     form = UpdateForm()
-    if event.kind == "maintenance":
+    if event.kind == EventKind.MAINTENANCE:
         form.status.choices = MAINTENANCE_STATUSES
     if form.validate_on_submit():
         preview = _preview(form.body.data)

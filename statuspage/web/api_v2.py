@@ -23,7 +23,14 @@ from statuspage.reads.serializers import (
 from statuspage.rules import combine_days, mean_uptime, site_indicator
 from statuspage.rules.uptime import GREEN, ORANGE, RED, YELLOW
 from statuspage.store.db import utcnow
-from statuspage.vocabulary import STATUS_LABELS, ComponentStatus, Indicator, MaintenanceStatus
+from statuspage.vocabulary import (
+    ACTIVE_MAINTENANCE_STATUSES,
+    STATUS_LABELS,
+    ComponentStatus,
+    EventKind,
+    Indicator,
+    MaintenanceStatus,
+)
 
 bp = Blueprint("api_v2", __name__)
 
@@ -47,7 +54,6 @@ INDICATOR_COLOURS = {
     Indicator.CRITICAL: RED,
     Indicator.MAINTENANCE: BLUE,
 }
-ACTIVE = (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
 
 
 class BadParameter(Exception):
@@ -139,7 +145,7 @@ def components() -> Response:
 @bp.get("/api/v2/incidents.json")
 def incidents() -> Response:
     """Serve the newest incidents, resolved included; ?page= and ?per_page= reach the rest."""
-    return _paged("incident", "incidents")
+    return _paged(EventKind.INCIDENT, "incidents")
 
 
 @bp.get("/api/v2/incidents/unresolved.json")
@@ -153,7 +159,7 @@ def unresolved() -> Response:
 @bp.get("/api/v2/scheduled-maintenances.json")
 def scheduled_maintenances() -> Response:
     """Serve the newest maintenances; ?page= and ?per_page= reach the rest."""
-    return _paged("maintenance", "scheduled_maintenances")
+    return _paged(EventKind.MAINTENANCE, "scheduled_maintenances")
 
 
 @bp.get("/api/v2/scheduled-maintenances/upcoming.json")
@@ -165,7 +171,7 @@ def upcoming_maintenances() -> Response:
 @bp.get("/api/v2/scheduled-maintenances/active.json")
 def active_maintenances() -> Response:
     """Serve maintenances in progress or being verified."""
-    return _maintenance_list(ACTIVE)
+    return _maintenance_list(ACTIVE_MAINTENANCE_STATUSES)
 
 
 def _leaves(summary: PageSummary) -> list[ComponentView]:

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from statuspage.store import limits
 from statuspage.store.db import db, findable, utcnow
 from statuspage.store.models import SignInFailure, User
 
@@ -27,7 +28,6 @@ MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 MIN_PASSWORD_LENGTH = 12
 # An account's email is who wrote an update or an audit entry (String(200) columns there).
-MAX_EMAIL = 200
 
 
 class AccountError(Exception):
@@ -72,8 +72,8 @@ def create_user(email: str, password: str) -> User:
     email = normalise_email(email)
     if "@" not in email:
         raise AccountError(f"{email!r} is not an email address")
-    if len(email) > MAX_EMAIL:
-        raise AccountError(f"an email address here is at most {MAX_EMAIL} characters")
+    if len(email) > limits.ACTOR:
+        raise AccountError(f"an email address here is at most {limits.ACTOR} characters")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     if db.session.execute(db.select(User).where(User.email == email)).scalar():

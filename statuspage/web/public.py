@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from statuspage.config import slugify
+from probes import slugify
 from statuspage.reads import presenters
 from statuspage.store.db import utcnow
 

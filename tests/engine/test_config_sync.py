@@ -84,3 +84,25 @@ def test_groups_become_parent_rows(app, write_config) -> None:
         assert rows["eu"].group_id == group.id and rows["na"].group_id == group.id
         assert rows["api"].group_id is None
         assert [c.slug for c in visible_components()] == ["regional-workers", "eu", "na", "api"]
+
+
+def test_groups_with_non_latin_names_get_their_own_stable_slugs(app, write_config) -> None:
+    path = write_config(
+        HEAD
+        + component("tokyo", "Tokyo edge", "日本")
+        + component("beijing", "Beijing edge", "中国")
+        + component("lisbon", "Lisbon edge", "Açores")
+    )
+    config = load_config(path)
+    slugs = [c.group_slug for c in config.components]
+    assert len(set(slugs)) == 3 and all(slugs), slugs
+    assert slugs[2] == "acores"  # Latin letters fold to ASCII; no hash is needed
+    assert [c.group_slug for c in load_config(path).components] == slugs  # stable
+    with app.app_context():
+        sync_components(config)
+        groups = [c for c in visible_components() if c.is_group]
+        assert [(g.slug, g.name) for g in groups] == list(
+            zip(slugs, ["日本", "中国", "Açores"], strict=True)
+        )
+        tokyo = db.session.execute(db.select(Component).filter_by(slug="tokyo")).scalar_one()
+        assert tokyo.group.name == "日本"

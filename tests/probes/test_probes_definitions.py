@@ -20,7 +20,8 @@ from probes import (
     probe_key,
     secret_values,
 )
-from probes.definitions import expand_text, scrub
+from probes.definitions import expand_text, scrub, slugify
+from statuspage.config import SLUG_PATTERN as SLUG
 
 SECRET = "sk-live-7f3a9c2e5b1d"
 
@@ -230,3 +231,23 @@ def test_result_requires_an_aware_time_and_keeps_other_offsets() -> None:
 def test_default_location() -> None:
     assert default_location({"STATUSPAGE_LOCATION": " eu-west "}) == "eu-west"
     assert default_location({}) != ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Update check (EU)", "update-check-eu"),
+        ("  Ça marche / OK!  ", "ca-marche-ok"),
+        ("---", ""),
+    ],
+)
+def test_slugify_folds_latin_letters(text: str, expected: str) -> None:
+    assert slugify(text) == expected
+
+
+def test_slugify_keeps_names_apart_that_ascii_cannot_spell() -> None:
+    japan, china = slugify("日本"), slugify("中国")
+    assert japan and china and japan != china
+    assert japan == slugify("日本") and SLUG.match(japan)
+    # A name partly in ASCII keeps that part readable, and still differs from its neighbour.
+    assert slugify("Edge 東京").startswith("edge-") and slugify("Edge 東京") != slugify("Edge 大阪")

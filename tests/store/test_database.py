@@ -15,8 +15,9 @@ from sqlalchemy import text
 from statuspage import create_app
 from statuspage.config import ConfigError
 from statuspage.engine.recording import newest_result_at
-from statuspage.engine.service import MAX_LOCATION, ProbeService
+from statuspage.engine.service import ProbeService
 from statuspage.store.db import _tune_sqlite, db, findable
+from statuspage.store.limits import LOCATION as MAX_LOCATION
 from statuspage.store.models import ProbeResult, ProbeState
 from tests.conftest import ON_POSTGRES
 

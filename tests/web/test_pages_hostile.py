@@ -42,8 +42,8 @@ MARKDOWN_BODY = (
 )
 
 # Names as long as they may be (PostgreSQL enforces it): an incident's at most 300 characters
-# (staff.MAX_NAME), a component's 200 (config.MAX_NAME). The long word and the right-to-left
-# text are in the incident's updates and postmortem.
+# (limits.EVENT_NAME), a component's 200 (limits.COMPONENT_NAME). The long word and the
+# right-to-left text are in the incident's updates and postmortem.
 INCIDENT_NAME = f"{HOSTILE} {EMOJI}"
 COMPONENT_NAME = " ".join([*(HOSTILE_TEXTS[i] for i in (0, 1, 5, 6, 7, 8)), RTL])
 

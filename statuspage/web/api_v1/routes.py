@@ -28,9 +28,17 @@ from statuspage.reads.serializers import incident_json
 from statuspage.staff import service as staff
 from statuspage.staff.service import Actor
 from statuspage.staff.tokens import authenticate, has_scope
+from statuspage.store import limits
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import Component, Incident
-from statuspage.vocabulary import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
+from statuspage.vocabulary import (
+    ComponentStatus,
+    EventKind,
+    Impact,
+    IncidentStatus,
+    MaintenanceStatus,
+    Outcome,
+)
 
 PREFIX = "/api/v1"
 MAX_BYTES = 64 * 1024
@@ -270,10 +278,10 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-NAME = {"type": "string", "minLength": 1, "maxLength": staff.MAX_NAME}
+NAME = {"type": "string", "minLength": 1, "maxLength": limits.EVENT_NAME}
 TEXT = {
     "type": "string",
-    "maxLength": staff.MAX_BODY,
+    "maxLength": limits.BODY,
     "description": "Markdown, stored as written. Empty or left out: the status's usual text.",
 }
 WHEN = {
@@ -332,7 +340,7 @@ CHANGE_INCIDENT = Body(
         "postmortem": _nullable(
             dict(
                 TEXT,
-                maxLength=staff.MAX_BODY * 5,
+                maxLength=limits.POSTMORTEM,
                 description="Markdown; only once resolved. Sets the status to postmortem.",
             )
         ),
@@ -361,7 +369,13 @@ EDIT_MAINTENANCE = Body(
 NO_BODY = Body({}, optional=True)
 SET_STATUS = Body({"status": COMPONENT_STATUS}, required=("status",))
 # The longest text each result field may hold (the probe_result columns).
-RESULT_LENGTHS = {"id": 64, "probe_key": 200, "component": 100, "location": 100, "reason": 300}
+RESULT_LENGTHS = {
+    "id": limits.RESULT_ID,
+    "probe_key": limits.PROBE_KEY,
+    "component": limits.SLUG,
+    "location": limits.LOCATION,
+    "reason": limits.REASON,
+}
 RESULT = {
     "type": "object",
     "description": "One run of one probe from one location, as `probes.Result.to_dict()` "
@@ -391,7 +405,7 @@ RESULT = {
             description="ISO 8601 with an offset; at most 5 minutes ahead of the site's clock.",
         ),
         "latency_ms": {"type": ["number", "null"], "minimum": 0},
-        "outcome": {"type": "string", "enum": ["up", "degraded", "down"]},
+        "outcome": {"type": "string", "enum": _values(Outcome)},
         "http_status": {"type": ["integer", "null"], "minimum": 100, "maximum": 599},
         "reason": {"type": "string", "maxLength": RESULT_LENGTHS["reason"]},
     },
@@ -588,7 +602,7 @@ def _event(code: str, kind: str) -> Incident:
     """Return the incident (or maintenance) with this code, or raise NotFound."""
     event = staff.get_incident(code)
     if event.kind != kind:
-        other = "maintenances" if event.kind == "maintenance" else "incidents"
+        other = "maintenances" if event.is_maintenance else "incidents"
         raise staff.NotFound(
             f"no {kind} with code {code!r}: it is a {event.kind}, see {PREFIX}/{other}/{code}"
         )
@@ -596,7 +610,7 @@ def _event(code: str, kind: str) -> Incident:
 
 
 def _created(event: Incident) -> ResponseReturnValue:
-    view = "get_incident" if event.kind == "incident" else "get_maintenance"
+    view = "get_incident" if not event.is_maintenance else "get_maintenance"
     return incident_json(event), 201, {"Location": url_for(f"api_v1.{view}", code=event.code)}
 
 
@@ -617,7 +631,7 @@ def create_incident() -> ResponseReturnValue:
 @route("GET", "/incidents/<code>", summary="Read an incident", errors=(404,))
 def get_incident(code: str) -> ResponseReturnValue:
     """Return an incident."""
-    return incident_json(_event(code, "incident"))
+    return incident_json(_event(code, EventKind.INCIDENT))
 
 
 @route(
@@ -631,7 +645,7 @@ def get_incident(code: str) -> ResponseReturnValue:
 def post_incident_update(code: str) -> ResponseReturnValue:
     """Post an update to an incident."""
     data = read_body(POST_UPDATE)
-    incident = _event(code, "incident")
+    incident = _event(code, EventKind.INCIDENT)
     staff.post_update(_actor(), _config(), utcnow(), incident, **data)
     return incident_json(incident), 201
 
@@ -646,7 +660,7 @@ def post_incident_update(code: str) -> ResponseReturnValue:
 def change_incident(code: str) -> ResponseReturnValue:
     """Change an incident's name, impact or postmortem."""
     data = read_body(CHANGE_INCIDENT)
-    incident = _event(code, "incident")
+    incident = _event(code, EventKind.INCIDENT)
     staff.change_incident(_actor(), _config(), utcnow(), incident, **data)
     return incident_json(incident)
 
@@ -675,7 +689,7 @@ def schedule_maintenance() -> ResponseReturnValue:
 )
 def get_maintenance(code: str) -> ResponseReturnValue:
     """Return a maintenance."""
-    return incident_json(_event(code, "maintenance"))
+    return incident_json(_event(code, EventKind.MAINTENANCE))
 
 
 @route(
@@ -689,7 +703,7 @@ def get_maintenance(code: str) -> ResponseReturnValue:
 def edit_maintenance(code: str) -> ResponseReturnValue:
     """Change a maintenance's name, window or components."""
     data = read_body(EDIT_MAINTENANCE)
-    maintenance = _event(code, "maintenance")
+    maintenance = _event(code, EventKind.MAINTENANCE)
     staff.edit_maintenance(_actor(), _config(), utcnow(), maintenance, **data)
     return incident_json(maintenance)
 
@@ -706,7 +720,7 @@ def edit_maintenance(code: str) -> ResponseReturnValue:
 def post_maintenance_update(code: str) -> ResponseReturnValue:
     """Post an update to a maintenance."""
     data = read_body(POST_UPDATE)
-    maintenance = _event(code, "maintenance")
+    maintenance = _event(code, EventKind.MAINTENANCE)
     staff.post_update(_actor(), _config(), utcnow(), maintenance, **data)
     return incident_json(maintenance), 201
 
@@ -722,7 +736,7 @@ def post_maintenance_update(code: str) -> ResponseReturnValue:
 def cancel_maintenance(code: str) -> ResponseReturnValue:
     """Cancel a maintenance."""
     read_body(NO_BODY)
-    maintenance = _event(code, "maintenance")
+    maintenance = _event(code, EventKind.MAINTENANCE)
     staff.cancel_maintenance(_actor(), _config(), utcnow(), maintenance)
     return incident_json(maintenance)
 
