@@ -61,12 +61,13 @@ from sqlalchemy import func, insert, text  # noqa: E402
 from bench.seed import seed_present  # noqa: E402
 from statuspage import create_app  # noqa: E402
 from statuspage.config import StatusConfig  # noqa: E402
-from statuspage.engine.recording import latency_percentiles, roll_up  # noqa: E402
-from statuspage.engine.rollups import COLUMNS, roll_up_days  # noqa: E402
+from statuspage.engine import roll_up, roll_up_days  # noqa: E402
 from statuspage.rules import minutes_by_status  # noqa: E402
+from statuspage.rules.latency import latency_percentiles  # noqa: E402
 from statuspage.rules.uptime import day_bounds  # noqa: E402
 from statuspage.store.db import db, new_code, utcnow  # noqa: E402
 from statuspage.store.models import (  # noqa: E402
+    COMPONENT_DAY_COLUMNS,  # noqa: E402
     AffectedComponent,
     Component,
     ComponentDay,
@@ -368,7 +369,10 @@ def seed_component_days(
             minutes = minutes_by_status(changes, start, end)
             rows.append(
                 {"component_id": component_id, "day": day}
-                | {column: minutes.get(status, 0.0) for status, column in COLUMNS.items()}
+                | {
+                    column: minutes.get(status, 0.0)
+                    for status, column in COMPONENT_DAY_COLUMNS.items()
+                }
             )
             day += timedelta(days=1)
     return insert_rows(ComponentDay, rows)

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from probes import Result
 from statuspage.config import StatusConfig
-from statuspage.engine.evaluation import ingest
-from statuspage.staff.service import Actor, create_incident, post_update, schedule_maintenance
+from statuspage.engine import ingest
+from statuspage.staff import Actor, create_incident, post_update, schedule_maintenance
 
 STAFF = Actor("oncall@capgo.app")
 

@@ -108,9 +108,8 @@ def seed(env: dict[str, str]) -> dict[str, int]:
 
     from bench.seed import seed_present
     from statuspage import create_app
-    from statuspage.engine.evaluation import advance_maintenances
-    from statuspage.engine.recording import roll_up
-    from statuspage.staff.service import Actor, create_incident, post_update, schedule_maintenance
+    from statuspage.engine import advance_maintenances, roll_up
+    from statuspage.staff import Actor, create_incident, post_update, schedule_maintenance
     from statuspage.store.db import db, utcnow
     from statuspage.store.models import Component, ComponentDay, Incident, IncidentUpdate
 

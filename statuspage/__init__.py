@@ -119,7 +119,7 @@ def schema_is_current() -> bool:
 
 def _sync_if_migrated(app: Flask) -> None:
     """Sync components from the config, unless the schema is missing or out of date."""
-    from statuspage.engine.config_sync import sync_components
+    from statuspage.engine import sync_components
 
     # Before `statuspage db upgrade` has run (including while it runs), leave the tables alone.
     if not schema_is_current():

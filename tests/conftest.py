@@ -23,7 +23,7 @@ from sqlalchemy.pool import NullPool
 
 from statuspage import DEFAULT_CONFIG, create_app
 from statuspage.cli import cli as statuspage_cli
-from statuspage.engine.config_sync import sync_components
+from statuspage.engine import sync_components
 from statuspage.store.db import db
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -19,11 +19,17 @@ from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
 from probes import ProbeDefinition, Result, configured, default_location, describe, missing_env
-from probes.agent.agent import Agent, Reporter
-from probes.agent.queue import DEFAULT_MAX_QUEUED, DiskQueue, QueueError, default_queue_dir
+from probes.agent import (
+    DEFAULT_MAX_QUEUED,
+    Agent,
+    DiskQueue,
+    QueueError,
+    Reporter,
+    default_queue_dir,
+)
 from statuspage import DEFAULT_CONFIG, create_app, schema_is_current
 from statuspage.config import ConfigError, StatusConfig, load_config
-from statuspage.engine.service import ProbeService
+from statuspage.engine import ProbeService
 
 log = logging.getLogger("statuspage.probes")
 

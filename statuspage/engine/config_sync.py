@@ -70,9 +70,3 @@ def _upsert(
     component.is_group = is_group
     component.hidden = False
     return component
-
-
-def visible_components() -> list[Component]:
-    """Return configured components and groups in page order."""
-    query = db.select(Component).where(Component.hidden.is_(False)).order_by(Component.position)
-    return list(db.session.execute(query).scalars())

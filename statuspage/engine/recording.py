@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
-import statistics
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 
-from probes import Result
+from probes import ProbeDefinition, Result
+from probes.definitions import DEFAULT_FAILURES_TO_OPEN, DEFAULT_SUCCESSES_TO_CLOSE
+from statuspage.config import StatusConfig
+from statuspage.engine.evaluation import evaluate
+from statuspage.engine.rollups import roll_up
+from statuspage.rules import confirm
 from statuspage.store import limits
 from statuspage.store.db import db
-from statuspage.store.models import Component, ProbeResult, ProbeRollup
-from statuspage.vocabulary import Outcome
+from statuspage.store.models import Component, ProbeResult, ProbeState
+from statuspage.store.site_state import lock_site
+from statuspage.vocabulary import Cause, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -60,80 +64,6 @@ def record_results(results: Sequence[Result]) -> list[ProbeResult]:
     return rows
 
 
-def roll_up(now: datetime) -> int:
-    """Recompute daily rollups from the day before the last rolled-up one; return days written.
-
-    The last rolled-up day may have been partial, and the day before it may have received late
-    results (from an agent's queue), so both are recomputed: running this any number of times
-    gives the same rollups.
-    """
-    last = db.session.execute(db.select(func.max(ProbeRollup.day))).scalar()
-    if last is not None:
-        last -= timedelta(days=1)
-    else:
-        first_raw = db.session.execute(db.select(func.min(ProbeResult.started_at))).scalar()
-        if first_raw is None:
-            return 0
-        last = first_raw.astimezone(UTC).date()
-    today = now.astimezone(UTC).date()
-    day, written = last, 0
-    while day <= today:
-        _roll_up_day(day)
-        day += timedelta(days=1)
-        written += 1
-    db.session.commit()
-    return written
-
-
-def _roll_up_day(day: date) -> None:
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    rows = db.session.execute(
-        db.select(
-            ProbeResult.probe_key,
-            ProbeResult.location,
-            ProbeResult.component_id,
-            ProbeResult.outcome,
-            ProbeResult.latency_ms,
-        ).where(ProbeResult.started_at >= start, ProbeResult.started_at < start + timedelta(days=1))
-    )
-    groups: dict[tuple[str, str, int], list[tuple[str, float | None]]] = defaultdict(list)
-    for probe_key, location, component_id, outcome, latency in rows:
-        groups[(probe_key, location, component_id)].append((outcome, latency))
-    db.session.execute(delete(ProbeRollup).where(ProbeRollup.day == day))
-    for (probe_key, location, component_id), items in groups.items():
-        db.session.add(
-            ProbeRollup(
-                probe_key=probe_key,
-                location=location,
-                component_id=component_id,
-                day=day,
-                checks=len(items),
-                down=sum(1 for outcome, _ in items if outcome == Outcome.DOWN),
-                degraded=sum(1 for outcome, _ in items if outcome == Outcome.DEGRADED),
-                **_latency_figures([latency for _, latency in items if latency is not None]),
-            )
-        )
-
-
-def latency_percentiles(latencies: Iterable[float]) -> tuple[float, float] | None:
-    """Return the median and 95th percentile of some latencies, or None without any."""
-    values = sorted(latencies)
-    if not values:
-        return None
-    # Inclusive: a few samples must not extrapolate a p95 slower than the slowest seen.
-    p95 = (
-        statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
-    )
-    return statistics.median(values), p95
-
-
-def _latency_figures(latencies: list[float]) -> dict[str, float | None]:
-    figures = latency_percentiles(latencies)
-    if figures is None:
-        return {"latency_p50": None, "latency_p95": None, "latency_max": None}
-    return {"latency_p50": figures[0], "latency_p95": figures[1], "latency_max": max(latencies)}
-
-
 def prune(now: datetime, raw_days: int) -> int:
     """Roll up, then delete raw results older than raw_days; return how many were deleted."""
     roll_up(now)
@@ -143,6 +73,62 @@ def prune(now: datetime, raw_days: int) -> int:
     return deleted.rowcount or 0
 
 
-def newest_result_at() -> datetime | None:
-    """Return when the newest stored result started, or None when there is none."""
-    return db.session.execute(db.select(func.max(ProbeResult.started_at))).scalar()
+def ingest(results: Sequence[Result], config: StatusConfig, now: datetime) -> list[ProbeResult]:
+    """Record results, confirm each probe's state, and re-evaluate the components concerned.
+
+    Return the rows stored: a result whose id was stored before is skipped.
+    """
+    rows = record_results(results)
+    if not rows:
+        return rows
+    probes = {probe.key: probe for probe in config.probes}
+    lock_site()
+    pairs = sorted({(row.probe_key, row.location, row.component_id) for row in rows})
+    for probe_key, location, component_id in pairs:
+        _confirm_probe(probe_key, location, component_id, probes.get(probe_key))
+    db.session.commit()
+    for component_id in sorted({component_id for _, _, component_id in pairs}):
+        evaluate(component_id, config, now, Cause.PROBE)
+    return rows
+
+
+def _confirm_probe(
+    probe_key: str, location: str, component_id: int, probe: ProbeDefinition | None
+) -> None:
+    failures_to_open = probe.failures_to_open if probe else DEFAULT_FAILURES_TO_OPEN
+    successes_to_close = probe.successes_to_close if probe else DEFAULT_SUCCESSES_TO_CLOSE
+    window = max(failures_to_open, successes_to_close)
+    recent = list(
+        db.session.execute(
+            db.select(ProbeResult)
+            .where(ProbeResult.probe_key == probe_key, ProbeResult.location == location)
+            .order_by(ProbeResult.started_at.desc(), ProbeResult.id.desc())
+            .limit(window)
+        ).scalars()
+    )[::-1]
+    newest = recent[-1]
+    state = db.session.get(ProbeState, (probe_key, location))
+    if state is None:
+        state = ProbeState(
+            probe_key=probe_key,
+            location=location,
+            component_id=component_id,
+            confirmed=Outcome.UP,
+            confirmed_since=newest.started_at,
+        )
+        db.session.add(state)
+    confirmed = confirm(
+        state.confirmed, [r.outcome for r in recent], failures_to_open, successes_to_close
+    )
+    if confirmed != state.confirmed:
+        # The change dates from the first result of the streak that confirmed it.
+        streak = failures_to_open if confirmed != Outcome.UP else successes_to_close
+        state.confirmed_since = recent[-min(streak, len(recent))].started_at
+        state.confirmed = confirmed
+    state.reported_at = newest.started_at
+    state.last_outcome = newest.outcome
+    state.last_latency_ms = newest.latency_ms
+    state.last_http_status = newest.http_status
+    state.last_reason = newest.reason
+    if newest.outcome != Outcome.UP:
+        state.last_failure_reason = newest.reason

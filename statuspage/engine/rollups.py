@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, func
 
 from statuspage.config import StatusConfig
-from statuspage.rules import DayFigures, minutes_by_status
-from statuspage.rules.uptime import compose_timeline, coverage, day_bounds, figures_from
+from statuspage.rules import minutes_by_status
+from statuspage.rules.latency import latency_percentiles
+from statuspage.rules.uptime import compose_timeline, coverage, day_bounds
 from statuspage.store.db import db
 from statuspage.store.models import (
+    COMPONENT_DAY_COLUMNS,
     AffectedComponent,
     Component,
     ComponentDay,
     Incident,
     ProbeResult,
+    ProbeRollup,
     StatusChange,
 )
-from statuspage.vocabulary import ComponentStatus, EventKind
+from statuspage.vocabulary import ComponentStatus, EventKind, Outcome
 
-COLUMNS = {
-    ComponentStatus.OPERATIONAL: "operational_min",
-    ComponentStatus.DEGRADED_PERFORMANCE: "degraded_min",
-    ComponentStatus.PARTIAL_OUTAGE: "partial_min",
-    ComponentStatus.MAJOR_OUTAGE: "major_min",
-    ComponentStatus.UNDER_MAINTENANCE: "maintenance_min",
-    None: "nodata_min",
-}
 # A probe result vouches for this many of its intervals: the same rule as a stall.
 STALL_INTERVALS = 3
 
@@ -57,7 +52,7 @@ def roll_up_days(config: StatusConfig, now: datetime) -> int:
     for component in components:
         day = first
         while day <= today:
-            written += _roll_up_day(component, day, config, now, gaps.get(component.slug))
+            written += _roll_up_component_day(component, day, config, now, gaps.get(component.slug))
             day += timedelta(days=1)
     db.session.commit()
     return written
@@ -73,7 +68,7 @@ def _stall_gaps(config: StatusConfig) -> dict[str, timedelta]:
     return gaps
 
 
-def _roll_up_day(
+def _roll_up_component_day(
     component: Component, day: date, config: StatusConfig, now: datetime, gap: timedelta | None
 ) -> int:
     start, end = day_bounds(day, config.site.zone)
@@ -104,7 +99,9 @@ def _roll_up_day(
         ComponentDay(
             component_id=component.id,
             day=day,
-            **{column: minutes.get(status, 0.0) for status, column in COLUMNS.items()},
+            **{
+                column: minutes.get(status, 0.0) for status, column in COMPONENT_DAY_COLUMNS.items()
+            },
         )
     )
     return 1
@@ -140,29 +137,63 @@ def _maintenance_windows(component_id: int) -> list[tuple[datetime, datetime]]:
     return windows
 
 
-def day_figures(
-    component_ids: Sequence[int], first: date, last: date
-) -> dict[int, list[DayFigures]]:
-    """Return the stored daily figures of each component between two days, inclusive."""
-    statuses = list(COLUMNS)
-    # Plain rows, not ORM objects: a year of days for every component is read on each page.
+def roll_up(now: datetime) -> int:
+    """Recompute daily rollups from the day before the last rolled-up one; return days written.
+
+    The last rolled-up day may have been partial, and the day before it may have received late
+    results (from an agent's queue), so both are recomputed: running this any number of times
+    gives the same rollups.
+    """
+    last = db.session.execute(db.select(func.max(ProbeRollup.day))).scalar()
+    if last is not None:
+        last -= timedelta(days=1)
+    else:
+        first_raw = db.session.execute(db.select(func.min(ProbeResult.started_at))).scalar()
+        if first_raw is None:
+            return 0
+        last = first_raw.astimezone(UTC).date()
+    today = now.astimezone(UTC).date()
+    day, written = last, 0
+    while day <= today:
+        _roll_up_probe_day(day)
+        day += timedelta(days=1)
+        written += 1
+    db.session.commit()
+    return written
+
+
+def _roll_up_probe_day(day: date) -> None:
+    start = datetime.combine(day, time(), tzinfo=UTC)
     rows = db.session.execute(
         db.select(
-            ComponentDay.component_id,
-            ComponentDay.day,
-            *(getattr(ComponentDay, column) for column in COLUMNS.values()),
-        )
-        .where(
-            ComponentDay.component_id.in_(component_ids),
-            ComponentDay.day >= first,
-            ComponentDay.day <= last,
-        )
-        .order_by(ComponentDay.day)
+            ProbeResult.probe_key,
+            ProbeResult.location,
+            ProbeResult.component_id,
+            ProbeResult.outcome,
+            ProbeResult.latency_ms,
+        ).where(ProbeResult.started_at >= start, ProbeResult.started_at < start + timedelta(days=1))
     )
-    result: dict[int, list[DayFigures]] = {component_id: [] for component_id in component_ids}
-    for component_id, day, *values in rows:
-        figures = figures_from(dict(zip(statuses, values, strict=True)))
-        result[component_id].append(
-            DayFigures(day, figures.minutes, figures.uptime, figures.weighted_downtime)
+    groups: dict[tuple[str, str, int], list[tuple[str, float | None]]] = defaultdict(list)
+    for probe_key, location, component_id, outcome, latency in rows:
+        groups[(probe_key, location, component_id)].append((outcome, latency))
+    db.session.execute(delete(ProbeRollup).where(ProbeRollup.day == day))
+    for (probe_key, location, component_id), items in groups.items():
+        db.session.add(
+            ProbeRollup(
+                probe_key=probe_key,
+                location=location,
+                component_id=component_id,
+                day=day,
+                checks=len(items),
+                down=sum(1 for outcome, _ in items if outcome == Outcome.DOWN),
+                degraded=sum(1 for outcome, _ in items if outcome == Outcome.DEGRADED),
+                **_latency_figures([latency for _, latency in items if latency is not None]),
+            )
         )
-    return result
+
+
+def _latency_figures(latencies: list[float]) -> dict[str, float | None]:
+    figures = latency_percentiles(latencies)
+    if figures is None:
+        return {"latency_p50": None, "latency_p95": None, "latency_max": None}
+    return {"latency_p50": figures[0], "latency_p95": figures[1], "latency_max": max(latencies)}

@@ -17,8 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from probes import ProbeDefinition, ProbeRunner, Result, configured, default_location
 from probes.schedule import add_probe_jobs
 from statuspage.config import ConfigError
-from statuspage.engine.evaluation import advance_maintenances, ingest
-from statuspage.engine.recording import prune
+from statuspage.engine.maintenance import advance_maintenances
+from statuspage.engine.recording import ingest, prune
 from statuspage.engine.rollups import roll_up_days
 from statuspage.store import limits
 from statuspage.store.db import utcnow

@@ -15,10 +15,6 @@ from sqlalchemy import func
 
 from probes import describe
 from statuspage.config import SiteConfig, StatusConfig
-from statuspage.engine.config_sync import visible_components
-from statuspage.engine.evaluation import shown_statuses
-from statuspage.engine.recording import latency_percentiles
-from statuspage.engine.rollups import day_figures
 from statuspage.reads.charts import Series, line_chart
 from statuspage.reads.incidents import (
     TimelineEntry,
@@ -31,6 +27,8 @@ from statuspage.reads.incidents import (
     unresolved_incidents,
 )
 from statuspage.reads.incidents import duration as incident_duration
+from statuspage.reads.status import shown_statuses, visible_components
+from statuspage.reads.uptime import day_figures
 from statuspage.rules import (
     UPDATE_LABELS,
     DayFigures,
@@ -40,6 +38,7 @@ from statuspage.rules import (
     page_status,
     worst_status,
 )
+from statuspage.rules.latency import latency_percentiles
 from statuspage.rules.uptime import day_bounds
 from statuspage.store.db import db, findable
 from statuspage.store.models import (

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func
 
-from statuspage.engine.evaluation import shown_statuses
 from statuspage.reads.incidents import live_status
 from statuspage.reads.presenters import PageSummary, page_summary
+from statuspage.reads.status import shown_statuses
 from statuspage.store.db import CODE_ALPHABET, db, utcnow
 from statuspage.store.models import Component, Incident, IncidentUpdate, StatusChange
 from statuspage.vocabulary import ComponentStatus, MaintenanceStatus

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import SQLAlchemyError
 
 from statuspage.config import StatusConfig
-from statuspage.engine.evaluation import bump_version, evaluate, lock_site
+from statuspage.engine import evaluate
 from statuspage.rules import DEFAULT_TEXTS, incident_impact, maintenance_status
 from statuspage.staff.service import Actor, audit, snapshot
 from statuspage.store import limits
@@ -37,6 +37,7 @@ from statuspage.store.models import (
     UpdateComponentChange,
     UpdateRevision,
 )
+from statuspage.store.site_state import bump_version, lock_site
 from statuspage.vocabulary import (
     RESOLVED_INCIDENT_STATUSES,
     Cause,

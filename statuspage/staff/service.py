@@ -14,13 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from statuspage.config import StatusConfig
-from statuspage.engine.evaluation import (
-    bump_version,
-    close_automatic_incident,
-    evaluate,
-    lock_site,
-    move_maintenance,
-)
+from statuspage.engine import close_automatic_incident, evaluate, move_maintenance
 from statuspage.rules import DEFAULT_TEXTS, incident_impact, maintenance_status
 from statuspage.store import limits
 from statuspage.store.db import db, findable
@@ -33,6 +27,7 @@ from statuspage.store.models import (
     UpdateComponentChange,
     UpdateRevision,
 )
+from statuspage.store.site_state import bump_version, lock_site
 from statuspage.vocabulary import (
     RESOLVED_INCIDENT_STATUSES,
     Cause,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.store import limits
 from statuspage.store.db import UTCDateTime, db, new_code, utcnow
-from statuspage.vocabulary import EventKind, Outcome
+from statuspage.vocabulary import ComponentStatus, EventKind, Outcome
 
 
 class Component(db.Model):
@@ -285,6 +285,17 @@ class ComponentDay(db.Model):
     maintenance_min: Mapped[float] = mapped_column(Float, default=0)
     # Before the first result, or while probing was stalled: excluded from uptime.
     nodata_min: Mapped[float] = mapped_column(Float, default=0)
+
+
+# The column of ComponentDay that holds each status's minutes (None: minutes with no data).
+COMPONENT_DAY_COLUMNS = {
+    ComponentStatus.OPERATIONAL: "operational_min",
+    ComponentStatus.DEGRADED_PERFORMANCE: "degraded_min",
+    ComponentStatus.PARTIAL_OUTAGE: "partial_min",
+    ComponentStatus.MAJOR_OUTAGE: "major_min",
+    ComponentStatus.UNDER_MAINTENANCE: "maintenance_min",
+    None: "nodata_min",
+}
 
 
 class User(UserMixin, db.Model):

@@ -23,12 +23,11 @@ from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from statuspage import staff
 from statuspage.config import StatusConfig
-from statuspage.engine.config_sync import visible_components
-from statuspage.engine.evaluation import shown_statuses
 from statuspage.reads.markdown import render_markdown
+from statuspage.reads.status import shown_statuses, visible_components
 from statuspage.rules import update_label
-from statuspage.staff import service as staff
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import AuditEntry, Component, Incident
 from statuspage.vocabulary import (

@@ -10,7 +10,6 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from markupsafe import escape
 
-from statuspage.engine.rollups import day_figures
 from statuspage.reads.incidents import list_incidents, maintenances, unresolved_incidents
 from statuspage.reads.presenters import ComponentView, PageSummary, page_summary
 from statuspage.reads.serializers import (
@@ -20,6 +19,7 @@ from statuspage.reads.serializers import (
     snapshot,
     status_json,
 )
+from statuspage.reads.uptime import day_figures
 from statuspage.rules import combine_days, mean_uptime, site_indicator
 from statuspage.rules.uptime import GREEN, ORANGE, RED, YELLOW
 from statuspage.store.db import utcnow

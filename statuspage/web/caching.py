@@ -22,7 +22,7 @@ from flask import Flask, Response, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from statuspage.store.db import db
-from statuspage.store.models import SiteState
+from statuspage.store.site_state import site_version
 
 log = logging.getLogger(__name__)
 
@@ -108,14 +108,6 @@ class ResponseCache:
             self._entries.clear()
             self._last_good.clear()
             self._version = None
-
-
-def site_version() -> tuple[int, datetime | None]:
-    """Read the site's version and when it last changed (0 and None before any write)."""
-    row = db.session.execute(
-        db.select(SiteState.version, SiteState.changed_at).where(SiteState.id == 1)
-    ).first()
-    return (row[0], row[1]) if row else (0, None)
 
 
 def _cacheable() -> bool:

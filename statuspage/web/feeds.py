@@ -11,10 +11,10 @@ from flask import Blueprint, Response, abort, current_app
 from markupsafe import Markup, escape
 
 from statuspage.config import SiteConfig
-from statuspage.engine.config_sync import visible_components
 from statuspage.reads.incidents import list_incidents, timeline
 from statuspage.reads.markdown import render_markdown
 from statuspage.reads.presenters import last_change
+from statuspage.reads.status import visible_components
 from statuspage.store.db import utcnow
 from statuspage.store.models import Component, Incident
 

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from statuspage.engine.recording import newest_result_at
+from statuspage.reads.status import newest_result_at
 from statuspage.store.db import db, utcnow
 
 bp = Blueprint("health", __name__)

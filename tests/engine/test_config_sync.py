@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from statuspage.config import load_config
-from statuspage.engine.config_sync import sync_components, visible_components
+from statuspage.engine import sync_components
+from statuspage.reads.status import visible_components
 from statuspage.store.db import db
 from statuspage.store.models import Component, StatusChange
 

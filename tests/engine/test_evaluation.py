@@ -9,8 +9,8 @@ import pytest
 
 from probes import Outcome, Result
 from statuspage.config import load_config
-from statuspage.engine.evaluation import advance_maintenances, ingest
-from statuspage.staff.service import Actor, set_component_status
+from statuspage.engine import advance_maintenances, ingest
+from statuspage.staff import Actor, set_component_status
 from statuspage.store.db import db
 from statuspage.store.models import (
     AffectedComponent,

@@ -17,7 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from probes import Outcome, Result
 from statuspage import create_app
-from statuspage.engine.service import ProbeService
+from statuspage.engine import ProbeService
 from statuspage.store.db import db
 from statuspage.store.models import Incident, OpenAutomaticIncident, ProbeResult
 from tests.conftest import REPO_ROOT

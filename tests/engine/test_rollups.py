@@ -8,8 +8,8 @@ import pytest
 
 from probes import Outcome, Result
 from statuspage.config import load_config
-from statuspage.engine.recording import record_results
-from statuspage.engine.rollups import day_figures, roll_up_days
+from statuspage.engine import record_results, roll_up_days
+from statuspage.reads.uptime import day_figures
 from statuspage.rules.uptime import compose_timeline, coverage, uptime_percent
 from statuspage.store.db import db
 from statuspage.store.models import (

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from probes import Outcome, Result
 from statuspage.cli import cli
-from statuspage.engine.recording import prune, record_results, roll_up
+from statuspage.engine import prune, record_results, roll_up
 from statuspage.store.db import db
 from statuspage.store.models import ProbeResult, ProbeRollup
 from tests.conftest import REPO_ROOT, stored_bytes

@@ -26,7 +26,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from probes import Outcome, Result
 from probes.agent.agent import Agent, Reporter, Verdict, check_site_url
 from probes.agent.queue import DiskQueue, QueueError
-from statuspage.engine.evaluation import ingest
+from statuspage.engine import ingest
 from statuspage.staff.tokens import create_token
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import Component, Incident, ProbeResult, ProbeState

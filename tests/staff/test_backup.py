@@ -8,11 +8,8 @@ from datetime import UTC, datetime, timedelta
 from flask_migrate import stamp
 
 from probes import Outcome, Result
-from statuspage.engine.config_sync import sync_components
-from statuspage.engine.evaluation import ingest
-from statuspage.engine.recording import roll_up
-from statuspage.engine.rollups import roll_up_days
-from statuspage.staff import service as staff
+from statuspage import staff
+from statuspage.engine import ingest, roll_up, roll_up_days, sync_components
 from statuspage.staff.tokens import create_token
 from statuspage.store.db import db
 from statuspage.store.models import ApiToken, Component, Incident, User

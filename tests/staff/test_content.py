@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from statuspage.cli import cli
-from statuspage.engine.evaluation import shown_statuses
+from statuspage.reads.status import shown_statuses
+from statuspage.staff import Actor, create_incident
 from statuspage.staff.content import ContentError, derived_code, parse_document
-from statuspage.staff.service import Actor, create_incident
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import (
     AuditEntry,

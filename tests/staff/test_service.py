@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from statuspage.engine.evaluation import shown_statuses
-from statuspage.staff import service as staff
+from statuspage import staff
+from statuspage.reads.status import shown_statuses
+from statuspage.staff.service import CANCELLED_TEXT
 from statuspage.store.db import db
 from statuspage.store.models import AuditEntry, Component, Incident, IncidentUpdate, UpdateRevision
 
@@ -195,7 +196,7 @@ def test_maintenance_schedule_edit_cancel(app) -> None:
         assert shown("analytics", NOW + timedelta(hours=2)) == "under_maintenance"
         staff.cancel_maintenance(ALICE, config, NOW + timedelta(minutes=30), maintenance)
         assert maintenance.status == "completed"
-        assert maintenance.updates[0].body == staff.CANCELLED_TEXT
+        assert maintenance.updates[0].body == CANCELLED_TEXT
         assert shown("analytics", NOW + timedelta(hours=2)) == "operational"
         with pytest.raises(staff.Conflict):
             staff.cancel_maintenance(ALICE, config, NOW, maintenance)

@@ -14,8 +14,8 @@ from sqlalchemy import text
 
 from statuspage import create_app
 from statuspage.config import ConfigError
-from statuspage.engine.recording import newest_result_at
-from statuspage.engine.service import ProbeService
+from statuspage.engine import ProbeService
+from statuspage.reads.status import newest_result_at
 from statuspage.store.db import _tune_sqlite, db, findable
 from statuspage.store.limits import LOCATION as MAX_LOCATION
 from statuspage.store.models import ProbeResult, ProbeState

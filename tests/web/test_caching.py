@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, text
 
-from statuspage.staff import service as staff
+from statuspage import staff
 from statuspage.store.db import db, utcnow
 from tests.inert import component_status
 

@@ -22,11 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from probes import InvalidResult, Result
+from statuspage import staff
 from statuspage.config import StatusConfig
-from statuspage.engine.evaluation import ingest, shown_statuses
+from statuspage.engine import ingest
 from statuspage.reads.serializers import incident_json
-from statuspage.staff import service as staff
-from statuspage.staff.service import Actor
+from statuspage.reads.status import shown_statuses
+from statuspage.staff import Actor
 from statuspage.staff.tokens import authenticate, has_scope
 from statuspage.store import limits
 from statuspage.store.db import db, utcnow

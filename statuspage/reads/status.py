@@ -1,0 +1,84 @@
+"""What the page shows for each component now, and the queries that decide it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func
+
+from statuspage.rules import effective_status, maintenance_status, worst_status
+from statuspage.store.db import db
+from statuspage.store.models import AffectedComponent, Component, Incident, ProbeResult
+from statuspage.vocabulary import (
+    ACTIVE_MAINTENANCE_STATUSES,
+    UNRESOLVED_INCIDENT_STATUSES,
+    ComponentStatus,
+    EventKind,
+    MaintenanceStatus,
+)
+
+log = logging.getLogger(__name__)
+
+
+def visible_components() -> list[Component]:
+    """Return configured components and groups in page order."""
+    query = db.select(Component).where(Component.hidden.is_(False)).order_by(Component.position)
+    return list(db.session.execute(query).scalars())
+
+
+def shown_statuses(components: Iterable[Component], now: datetime) -> dict[int, ComponentStatus]:
+    """Return what the page shows for each component at `now`, maintenance windows included.
+
+    Reads compute this live, so a maintenance shows in progress from its start even when no
+    probe process is running to record the change.
+    """
+    result = {}
+    for component in components:
+        result[component.id] = effective_status(
+            component.automatic_status,
+            component.manual_status,
+            maintenance_covering(component.id, now) is not None,
+            staff_incident_status(component.id),
+        )
+    return result
+
+
+def maintenance_covering(component_id: int, now: datetime) -> Incident | None:
+    """Return a maintenance in progress over the component at `now`, if any."""
+    rows = db.session.execute(
+        db.select(Incident)
+        .join(AffectedComponent, AffectedComponent.incident_id == Incident.id)
+        .where(
+            AffectedComponent.component_id == component_id,
+            Incident.kind == EventKind.MAINTENANCE,
+            Incident.status != MaintenanceStatus.COMPLETED,
+        )
+    ).scalars()
+    for row in rows:
+        status = maintenance_status(row.scheduled_for, row.scheduled_until, now, row.status)
+        if status in ACTIVE_MAINTENANCE_STATUSES:
+            return row
+    return None
+
+
+def staff_incident_status(component_id: int) -> ComponentStatus | None:
+    """Return the worst status unresolved staff incidents give a component, if any."""
+    statuses = db.session.execute(
+        db.select(AffectedComponent.status)
+        .join(Incident, Incident.id == AffectedComponent.incident_id)
+        .where(
+            AffectedComponent.component_id == component_id,
+            Incident.kind == EventKind.INCIDENT,
+            Incident.automatic.is_(False),
+            Incident.status.in_(UNRESOLVED_INCIDENT_STATUSES),
+        )
+    ).scalars()
+    known = list(statuses)
+    return worst_status(known) if known else None
+
+
+def newest_result_at() -> datetime | None:
+    """Return when the newest stored result started, or None when there is none."""
+    return db.session.execute(db.select(func.max(ProbeResult.started_at))).scalar()
