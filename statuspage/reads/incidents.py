@@ -80,10 +80,10 @@ def list_incidents(
 ) -> tuple[list[Incident], int]:
     """Return one page of incidents and maintenances, newest first, and the total count.
 
-    `kind` is an EventKind, or None for both. Newest means latest start: an
-    incident's started_at, a maintenance's scheduled_for. `component_id` keeps only events
-    affecting that component (for a group: the group or any of its members). `page` counts
-    from 1. Updates (with their component changes) and affected components are loaded.
+    `kind` is an EventKind, or None for both. Newest means latest start: an incident's
+    started_at, a maintenance's scheduled_for. `component_id` keeps only events affecting
+    that component (for a group: the group or any of its members). `page` counts from 1.
+    Updates (with their component changes) and affected components are loaded.
     """
     conditions = _conditions(kind, component_id)
     total = db.session.execute(
