@@ -1,1 +1,1 @@
-"""Every query the public side makes, and the views built from them for pages, feeds and JSON."""
+"""Every query the site's readers make (public pages, feeds, JSON, admin) and what they show."""

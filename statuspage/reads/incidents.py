@@ -1,7 +1,7 @@
 """Read incidents and maintenances once, the same way, for the pages, the feeds and the API.
 
-Every query here eager-loads what the presenters need (updates, the component changes each
-update made, affected components), so listing fifty incidents costs a fixed handful of queries.
+Every query here eager-loads what the pages need (updates, the component changes each update
+made, affected components), so listing fifty incidents costs a fixed handful of queries.
 """
 
 from __future__ import annotations
@@ -41,6 +41,14 @@ class TimelineEntry:
     label: str
 
 
+@dataclass
+class PastIncident:
+    """An event in a list of them (past incidents, history), with its newest update."""
+
+    incident: Incident
+    latest: TimelineEntry | None
+
+
 def timeline(incident: Incident) -> list[TimelineEntry]:
     """Return the incident's updates newest first, each labelled.
 
@@ -57,19 +65,25 @@ def timeline(incident: Incident) -> list[TimelineEntry]:
     return entries[::-1]
 
 
+def past_incident(incident: Incident) -> PastIncident:
+    """Return an event as a list shows it: with its newest update, if it has any."""
+    entries = timeline(incident)
+    return PastIncident(incident, entries[0] if entries else None)
+
+
 def list_incidents(
     *,
-    kind: str | None = None,
+    kind: EventKind | None = None,
     component_id: int | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> tuple[list[Incident], int]:
     """Return one page of incidents and maintenances, newest first, and the total count.
 
-    `kind` is "incident", "maintenance" or None for both. Newest means latest start: an
-    incident's started_at, a maintenance's scheduled_for. `component_id` keeps only events
-    affecting that component (for a group: the group or any of its members). `page` counts
-    from 1. Updates (with their component changes) and affected components are loaded.
+    `kind` is an EventKind, or None for both. Newest means latest start: an incident's
+    started_at, a maintenance's scheduled_for. `component_id` keeps only events affecting
+    that component (for a group: the group or any of its members). `page` counts from 1.
+    Updates (with their component changes) and affected components are loaded.
     """
     conditions = _conditions(kind, component_id)
     total = db.session.execute(
@@ -86,7 +100,7 @@ def list_incidents(
     return list(rows), total
 
 
-def _conditions(kind: str | None, component_id: int | None) -> list[ColumnElement[bool]]:
+def _conditions(kind: EventKind | None, component_id: int | None) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if kind is not None:
         conditions.append(Incident.kind == kind)
@@ -209,3 +223,19 @@ def duration(incident: Incident, now: datetime) -> timedelta:
         start = incident.started_at
         end = incident.resolved_at or now
     return max(end - start, timedelta(0))
+
+
+def event_start(incident: Incident) -> datetime:
+    """Return when an event counts as happening: a maintenance's window start, else its start.
+
+    The same rule (`_starts_at`) orders the queries above, so groups follow their order.
+    """
+    return incident.scheduled_for or incident.started_at
+
+
+def event_span(incident: Incident, now: datetime) -> tuple[datetime, datetime] | None:
+    """Return when an event was under way up to now, or None if it has not started."""
+    start = event_start(incident)
+    if start > now:
+        return None
+    return start, start + duration(incident, now)

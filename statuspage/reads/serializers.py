@@ -16,8 +16,8 @@ from flask import current_app
 from sqlalchemy import func
 
 from statuspage.reads.incidents import live_status
-from statuspage.reads.presenters import PageSummary, page_summary
 from statuspage.reads.status import shown_statuses
+from statuspage.reads.summary import PageSummary, page_summary
 from statuspage.store.db import CODE_ALPHABET, db, utcnow
 from statuspage.store.models import Component, Incident, IncidentUpdate, StatusChange
 from statuspage.vocabulary import ComponentStatus, MaintenanceStatus

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -19,39 +18,31 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
 
 from statuspage import staff
 from statuspage.config import StatusConfig
+from statuspage.reads.admin import audit_page, audit_trail, incident_lists, update_labels
 from statuspage.reads.markdown import render_markdown
-from statuspage.reads.status import shown_statuses, visible_components
-from statuspage.rules import update_label
+from statuspage.reads.status import shown_statuses
+from statuspage.reads.summary import leaf_components
 from statuspage.store.db import db, utcnow
-from statuspage.store.models import AuditEntry, Component, Incident
-from statuspage.vocabulary import (
-    STATUS_LABELS,
-    UNRESOLVED_INCIDENT_STATUSES,
-    ComponentStatus,
-    EventKind,
-    Impact,
-    IncidentStatus,
-    MaintenanceStatus,
+from statuspage.store.models import Incident
+from statuspage.vocabulary import ComponentStatus, EventKind, IncidentStatus
+from statuspage.web.admin_forms import (
+    COMPONENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    ButtonForm,
+    EditForm,
+    IncidentForm,
+    MaintenanceForm,
+    PostmortemForm,
+    UpdateForm,
+    aware,
+    local,
 )
 from statuspage.web.auth import login_manager
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-INCIDENT_STATUSES = [SelectChoice(s.value, s.value.capitalize()) for s in IncidentStatus]
-MAINTENANCE_STATUSES = [
-    SelectChoice(s.value, s.value.replace("_", " ").capitalize()) for s in MaintenanceStatus
-]
-IMPACTS = [SelectChoice("from_components", "From components")] + [
-    SelectChoice(i.value, i.value.capitalize()) for i in Impact
-]
-# Plain pairs for the per-component selects the templates draw themselves.
-COMPONENT_STATUSES = [(s.value, STATUS_LABELS[s]) for s in ComponentStatus]
 
 
 @bp.before_request
@@ -69,36 +60,26 @@ def no_store(response: Any) -> Any:
     return response
 
 
-def _actor() -> staff.Actor:
-    return staff.Actor(current_user.email)
-
-
 def _config() -> StatusConfig:
     return current_app.config["STATUS"]
-
-
-def _leaves() -> list[Component]:
-    return [c for c in visible_components() if not c.is_group]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """Read a datetime-local form value as a time in the site's zone."""
-    return value.replace(tzinfo=_config().site.zone) if value else None
 
 
 def _component_statuses() -> dict[str, str]:
     """Read the per-component status selects (`component-<slug>`); blank means unchanged."""
     return {
         component.slug: value
-        for component in _leaves()
+        for component in leaf_components()
         if (value := request.form.get(f"component-{component.slug}", ""))
     }
 
 
-def _attempt(action: Callable[[], Any], success: str) -> Any:
-    """Run a staff action; flash its error (naming the field) instead of failing the page."""
+def _act(action: Callable[..., Any], success: str, *args: Any, **fields: Any) -> Any:
+    """Run a staff action as the signed-in person, now; flash its error instead of failing.
+
+    Every staff action takes (actor, config, now) first; the error names the field it is about.
+    """
     try:
-        result = action()
+        result = action(staff.Actor(current_user.email), _config(), utcnow(), *args, **fields)
     except staff.StaffError as error:
         db.session.rollback()
         field = f" ({error.field})" if error.field else ""
@@ -115,76 +96,40 @@ def _incident_or_404(code: str) -> Incident:
         abort(404)
 
 
-class ButtonForm(FlaskForm):
-    """A form with no fields: a button that needs its CSRF token."""
-
-
-class IncidentForm(FlaskForm):
-    """A new incident."""
-
-    name = StringField("Title")
-    status = SelectField("Status", choices=INCIDENT_STATUSES, default="investigating")
-    impact = SelectField("Impact", choices=IMPACTS, default="from_components")
-    body = TextAreaField("First note (markdown)")
-    notify = BooleanField("Notify subscribers", default=True)
-
-
-class UpdateForm(FlaskForm):
-    """A new update on an incident or maintenance."""
-
-    status = SelectField("Status", choices=INCIDENT_STATUSES)
-    body = TextAreaField("Note (markdown)")
-    notify = BooleanField("Notify subscribers", default=True)
-
-
-class EditForm(FlaskForm):
-    """A new text for an update."""
-
-    body = TextAreaField("Note (markdown)")
-
-
-class PostmortemForm(FlaskForm):
-    """A postmortem for a resolved incident."""
-
-    postmortem = TextAreaField("Postmortem (markdown)")
-
-
-class MaintenanceForm(FlaskForm):
-    """A maintenance window."""
-
-    name = StringField("Title")
-    scheduled_for = DateTimeLocalField("Starts", validators=[Optional()])
-    scheduled_until = DateTimeLocalField("Ends", validators=[Optional()])
-    body = TextAreaField("Details (markdown)")
-
-
 def _preview(text: str | None) -> Markup | None:
     """Render the note for a preview when staff pressed Preview rather than Post."""
     return render_markdown(text or "") if request.form.get("action") == "preview" else None
 
 
+def _refused_or_shown() -> int:
+    """Return a form page's status: a submission shown again was refused (422), so clients tell."""
+    return 422 if request.method == "POST" else 200
+
+
+def _render_form(template: str, form: FlaskForm, **context: Any) -> Any:
+    """Render a form page with the component status selects."""
+    return (
+        render_template(
+            template,
+            form=form,
+            components=leaf_components(),
+            chosen=request.form,
+            component_statuses=COMPONENT_STATUSES,
+            **context,
+        ),
+        _refused_or_shown(),
+    )
+
+
 @bp.get("/")
 def incidents():
     """List incidents and maintenance, open ones first."""
-    rows = list(
-        db.session.execute(
-            db.select(Incident).order_by(Incident.started_at.desc()).limit(200)
-        ).scalars()
-    )
-    open_incidents = [
-        i for i in rows if i.kind == EventKind.INCIDENT and i.status in UNRESOLVED_INCIDENT_STATUSES
-    ]
-    maintenances = [
-        i
-        for i in rows
-        if i.kind == EventKind.MAINTENANCE and i.status != MaintenanceStatus.COMPLETED
-    ]
-    closed = [i for i in rows if i not in open_incidents and i not in maintenances][:50]
+    lists = incident_lists()
     return render_template(
         "admin/incidents.html",
-        open_incidents=open_incidents,
-        maintenances=maintenances,
-        closed=closed,
+        open_incidents=lists.open_incidents,
+        maintenances=lists.maintenances,
+        closed=lists.closed,
     )
 
 
@@ -196,39 +141,19 @@ def new_incident():
     if form.validate_on_submit():
         preview = _preview(form.body.data)
         if preview is None:
-            incident = _attempt(
-                lambda: staff.create_incident(
-                    _actor(),
-                    _config(),
-                    utcnow(),
-                    name=form.name.data,
-                    status=form.status.data,
-                    body=form.body.data,
-                    impact=form.impact.data,
-                    components=_component_statuses(),
-                    notify=form.notify.data,
-                ),
+            incident = _act(
+                staff.create_incident,
                 "Incident opened.",
+                name=form.name.data,
+                status=form.status.data,
+                body=form.body.data,
+                impact=form.impact.data,
+                components=_component_statuses(),
+                notify=form.notify.data,
             )
             if incident is not None:
                 return redirect(url_for("admin.incident", code=incident.code))
     return _render_form("admin/incident_form.html", form, preview=preview)
-
-
-def _render_form(template: str, form: FlaskForm, **context: Any) -> Any:
-    """Render a form page; a refused submission answers 422 so clients can tell."""
-    status = 422 if request.method == "POST" else 200
-    return (
-        render_template(
-            template,
-            form=form,
-            components=_leaves(),
-            chosen=request.form,
-            component_statuses=COMPONENT_STATUSES,
-            **context,
-        ),
-        status,
-    )
 
 
 @bp.get("/incidents/<code>")
@@ -246,38 +171,23 @@ def _incident_page(
     if request.method == "GET":
         update_form.status.data = event.status
         postmortem_form.postmortem.data = event.postmortem
-    updates = list(reversed(event.updates))  # oldest first, to label status changes
-    labels = {}
-    previous = None
-    for update in updates:
-        labels[update.id] = update_label(update.status, previous)
-        previous = update.status
-    trail = db.session.execute(
-        db.select(AuditEntry)
-        .where(
-            AuditEntry.target.in_(
-                [f"incident:{event.code}", *(f"update:{u.code}" for u in event.updates)]
-            )
-        )
-        .order_by(AuditEntry.id.desc())
-    ).scalars()
-    status = 422 if request.method == "POST" else 200
+    labels = update_labels(event)
     return (
         render_template(
             "admin/incident.html",
             event=event,
             labels=labels,
-            trail=list(trail),
+            trail=audit_trail(event),
             update_form=update_form,
             postmortem_form=postmortem_form,
             button=ButtonForm(),
-            components=_leaves(),
+            components=leaf_components(),
             chosen=request.form,
             component_statuses=COMPONENT_STATUSES,
             current={affected.component_id: affected.status for affected in event.affected},
             **context,
         ),
-        status,
+        _refused_or_shown(),
     )
 
 
@@ -292,18 +202,14 @@ def post_update(code: str):
         preview = _preview(form.body.data)
         if preview is not None:
             return _incident_page(event, form, PostmortemForm(formdata=None), preview=preview)
-        done = _attempt(
-            lambda: staff.post_update(
-                _actor(),
-                _config(),
-                utcnow(),
-                event,
-                status=form.status.data,
-                body=form.body.data,
-                components=_component_statuses(),
-                notify=form.notify.data,
-            ),
+        done = _act(
+            staff.post_update,
             "Update posted.",
+            event,
+            status=form.status.data,
+            body=form.body.data,
+            components=_component_statuses(),
+            notify=form.notify.data,
         )
         if done is not None:
             return redirect(url_for("admin.incident", code=code))
@@ -315,17 +221,16 @@ def resolve(code: str):
     """Resolve an incident with the default closing text."""
     event = _incident_or_404(code)
     if ButtonForm().validate_on_submit():
-        _attempt(
-            lambda: staff.post_update(
-                _actor(),
-                _config(),
-                utcnow(),
-                event,
-                status="resolved",
-                body=None,
-                components={a.component.slug: "operational" for a in event.affected},
-            ),
+        _act(
+            staff.post_update,
             "Incident resolved.",
+            event,
+            # Plain strings (.value): the service's error messages quote what they were given.
+            status=IncidentStatus.RESOLVED.value,
+            body=None,
+            components={
+                a.component.slug: ComponentStatus.OPERATIONAL.value for a in event.affected
+            },
         )
     return redirect(url_for("admin.incident", code=code))
 
@@ -341,11 +246,8 @@ def postmortem(code: str):
             return _incident_page(
                 event, UpdateForm(formdata=None), form, postmortem_preview=preview
             )
-        done = _attempt(
-            lambda: staff.change_incident(
-                _actor(), _config(), utcnow(), event, postmortem=form.postmortem.data
-            ),
-            "Postmortem published.",
+        done = _act(
+            staff.change_incident, "Postmortem published.", event, postmortem=form.postmortem.data
         )
         if done is not None:
             return redirect(url_for("admin.incident", code=code))
@@ -364,11 +266,11 @@ def edit_update(code: str):
     if form.validate_on_submit():
         preview = _preview(form.body.data)
         if preview is None:
-            done = _attempt(
-                lambda: staff.edit_update(
-                    _actor(), _config(), utcnow(), update, body=form.body.data
-                ),
+            done = _act(
+                staff.edit_update,
                 "Update corrected; the earlier text is kept.",
+                update,
+                body=form.body.data,
             )
             if done is not None:
                 return redirect(url_for("admin.incident", code=update.incident.code))
@@ -380,18 +282,15 @@ def new_maintenance():
     """Schedule a maintenance window."""
     form = MaintenanceForm()
     if form.validate_on_submit():
-        maintenance = _attempt(
-            lambda: staff.schedule_maintenance(
-                _actor(),
-                _config(),
-                utcnow(),
-                name=form.name.data,
-                scheduled_for=_aware(form.scheduled_for.data) or "",
-                scheduled_until=_aware(form.scheduled_until.data) or "",
-                components=request.form.getlist("components"),
-                body=form.body.data,
-            ),
+        zone = _config().site.zone
+        maintenance = _act(
+            staff.schedule_maintenance,
             "Maintenance scheduled.",
+            name=form.name.data,
+            scheduled_for=aware(form.scheduled_for.data, zone) or "",
+            scheduled_until=aware(form.scheduled_until.data, zone) or "",
+            components=request.form.getlist("components"),
+            body=form.body.data,
         )
         if maintenance is not None:
             return redirect(url_for("admin.incident", code=maintenance.code))
@@ -406,34 +305,25 @@ def edit_maintenance(code: str):
     form = MaintenanceForm(
         data={
             "name": maintenance.name,
-            "scheduled_for": _local(maintenance.scheduled_for, zone),
-            "scheduled_until": _local(maintenance.scheduled_until, zone),
+            "scheduled_for": local(maintenance.scheduled_for, zone),
+            "scheduled_until": local(maintenance.scheduled_until, zone),
         }
         if request.method == "GET"
         else None
     )
     if form.validate_on_submit():
-        done = _attempt(
-            lambda: staff.edit_maintenance(
-                _actor(),
-                _config(),
-                utcnow(),
-                maintenance,
-                name=form.name.data,
-                scheduled_for=_aware(form.scheduled_for.data),
-                scheduled_until=_aware(form.scheduled_until.data),
-                components=request.form.getlist("components"),
-            ),
+        done = _act(
+            staff.edit_maintenance,
             "Maintenance changed.",
+            maintenance,
+            name=form.name.data,
+            scheduled_for=aware(form.scheduled_for.data, zone),
+            scheduled_until=aware(form.scheduled_until.data, zone),
+            components=request.form.getlist("components"),
         )
         if done is not None:
             return redirect(url_for("admin.incident", code=code))
     return _render_form("admin/maintenance_form.html", form, maintenance=maintenance)
-
-
-def _local(value: datetime | None, zone: Any) -> datetime | None:
-    """Return a stored time as a naive local time for a datetime-local field."""
-    return value.astimezone(zone).replace(tzinfo=None) if value else None
 
 
 @bp.post("/maintenance/<code>/cancel")
@@ -441,10 +331,7 @@ def cancel_maintenance(code: str):
     """End a maintenance now (or before it starts)."""
     maintenance = _incident_or_404(code)
     if ButtonForm().validate_on_submit():
-        _attempt(
-            lambda: staff.cancel_maintenance(_actor(), _config(), utcnow(), maintenance),
-            "Maintenance cancelled.",
-        )
+        _act(staff.cancel_maintenance, "Maintenance cancelled.", maintenance)
     return redirect(url_for("admin.incident", code=code))
 
 
@@ -455,12 +342,14 @@ def components():
     if form.validate_on_submit():
         slug = request.form.get("slug", "")
         chosen = request.form.get("status") if request.form.get("action") == "set" else None
-        _attempt(
-            lambda: staff.set_component_status(_actor(), _config(), utcnow(), slug, chosen),
+        _act(
+            staff.set_component_status,
             "Manual status set." if chosen else "Manual status cleared.",
+            slug,
+            chosen,
         )
         return redirect(url_for("admin.components"))
-    leaves = _leaves()
+    leaves = leaf_components()
     return render_template(
         "admin/components.html",
         components=leaves,
@@ -475,7 +364,4 @@ def audit():
     """Show the audit log, newest first."""
     page = request.args.get("page", "1")
     number = int(page) if page.isdigit() and int(page) > 0 else 1
-    entries = db.session.execute(
-        db.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100).offset((number - 1) * 100)
-    ).scalars()
-    return render_template("admin/audit.html", entries=list(entries), page=number)
+    return render_template("admin/audit.html", entries=audit_page(number), page=number)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from markupsafe import escape
 
 from statuspage.reads.incidents import list_incidents, maintenances, unresolved_incidents
-from statuspage.reads.presenters import ComponentView, PageSummary, page_summary
 from statuspage.reads.serializers import (
     components_json,
     incident_json,
@@ -19,18 +16,12 @@ from statuspage.reads.serializers import (
     snapshot,
     status_json,
 )
-from statuspage.reads.uptime import day_figures
-from statuspage.rules import combine_days, mean_uptime, site_indicator
-from statuspage.rules.uptime import GREEN, ORANGE, RED, YELLOW
+from statuspage.reads.summary import page_summary
+from statuspage.reads.uptime import mean_uptime_over
+from statuspage.rules import site_indicator
 from statuspage.store.db import utcnow
-from statuspage.vocabulary import (
-    ACTIVE_MAINTENANCE_STATUSES,
-    STATUS_LABELS,
-    ComponentStatus,
-    EventKind,
-    Indicator,
-    MaintenanceStatus,
-)
+from statuspage.vocabulary import ACTIVE_MAINTENANCE_STATUSES, EventKind, MaintenanceStatus
+from statuspage.web import badges
 
 bp = Blueprint("api_v2", __name__)
 
@@ -38,22 +29,6 @@ DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
 UPTIME_DAYS = 90
-BLUE = "#3498db"
-GREY = "#9f9f9f"
-STATUS_COLOURS = {
-    ComponentStatus.OPERATIONAL: GREEN,
-    ComponentStatus.DEGRADED_PERFORMANCE: YELLOW,
-    ComponentStatus.PARTIAL_OUTAGE: ORANGE,
-    ComponentStatus.MAJOR_OUTAGE: RED,
-    ComponentStatus.UNDER_MAINTENANCE: BLUE,
-}
-INDICATOR_COLOURS = {
-    Indicator.NONE: GREEN,
-    Indicator.MINOR: YELLOW,
-    Indicator.MAJOR: ORANGE,
-    Indicator.CRITICAL: RED,
-    Indicator.MAINTENANCE: BLUE,
-}
 
 
 class BadParameter(Exception):
@@ -91,7 +66,7 @@ def _whole_number(name: str, default: int, maximum: int) -> int:
     return value
 
 
-def _paged(kind: str, key: str) -> Response:
+def _paged(kind: EventKind, key: str) -> Response:
     """Return one page of incidents or maintenances; the total is in X-Total-Count."""
     page = _whole_number("page", 1, MAX_PAGE)
     per_page = _whole_number("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
@@ -174,22 +149,13 @@ def active_maintenances() -> Response:
     return _maintenance_list(ACTIVE_MAINTENANCE_STATUSES)
 
 
-def _leaves(summary: PageSummary) -> list[ComponentView]:
-    """Return the shown leaf components (groups replaced by their members)."""
-    return [leaf for view in summary.components for leaf in (view.children or [view])]
-
-
 @bp.get("/status.json")
 def website_status() -> Response:
     """Serve the word and 90-day uptime capgo.app's website shows: {"indicator", "uptime"}."""
     site = current_app.config["STATUS"].site
     now = utcnow()
-    leaves = _leaves(page_summary(site, now))
-    today = now.astimezone(site.zone).date()
-    figures = day_figures(
-        [leaf.component.id for leaf in leaves], today - timedelta(days=UPTIME_DAYS - 1), today
-    )
-    uptime = mean_uptime(combine_days(days).uptime for days in figures.values())
+    leaves = page_summary(site, now).leaves()
+    uptime = mean_uptime_over([leaf.component.id for leaf in leaves], now, site.zone, UPTIME_DAYS)
     return _json(
         {
             "indicator": site_indicator(leaf.status for leaf in leaves),
@@ -198,58 +164,6 @@ def website_status() -> Response:
     )
 
 
-@bp.get("/badge.svg")
-def page_badge() -> Response:
-    """Serve a badge with the page's banner, coloured by its indicator."""
-    site = current_app.config["STATUS"].site
-    summary = page_summary(site, utcnow())
-    return _badge(site.name, summary.description, INDICATOR_COLOURS[Indicator(summary.indicator)])
-
-
-@bp.get("/components/<slug>/badge.svg")
-def component_badge(slug: str) -> Response:
-    """Serve a badge with one component's status in words."""
-    summary = page_summary(current_app.config["STATUS"].site, utcnow())
-    views = [shown for view in summary.components for shown in (view, *view.children)]
-    view = next((v for v in views if v.component.slug == slug), None)
-    if view is None:
-        return _badge("status", "unknown component", GREY, status=404)
-    return _badge(view.component.name, STATUS_LABELS[view.status], STATUS_COLOURS[view.status])
-
-
-def _text_width(text: str) -> int:
-    """Estimate text width in pixels at 11px Verdana (good enough for a badge)."""
-    narrow = sum(1 for char in text if char in "fijlrt.,:;|!'() ")
-    wide = sum(1 for char in text if char in "mwMW@%")
-    return round(7 * (len(text) - narrow - wide) + 4 * narrow + 10 * wide)
-
-
-def badge_svg(label: str, message: str, colour: str) -> str:
-    """Return a shields.io-style flat badge; the texts are XML-escaped."""
-    left, right = _text_width(label) + 10, _text_width(message) + 10
-    width = left + right
-    label_xml, message_xml = escape(label), escape(message)
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="20" role="img" '
-        f'aria-label="{label_xml}: {message_xml}"><title>{label_xml}: {message_xml}</title>'
-        '<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" '
-        'stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>'
-        f'<clipPath id="r"><rect width="{width}" height="20" rx="3" fill="#fff"/></clipPath>'
-        f'<g clip-path="url(#r)"><rect width="{left}" height="20" fill="#555"/>'
-        f'<rect x="{left}" width="{right}" height="20" fill="{colour}"/>'
-        f'<rect width="{width}" height="20" fill="url(#s)"/></g>'
-        '<g fill="#fff" text-anchor="middle" '
-        'font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">'
-        f'<text x="{left / 2}" y="15" fill="#010101" fill-opacity=".3">{label_xml}</text>'
-        f'<text x="{left / 2}" y="14">{label_xml}</text>'
-        f'<text x="{left + right / 2}" y="15" fill="#010101" fill-opacity=".3">{message_xml}</text>'
-        f'<text x="{left + right / 2}" y="14">{message_xml}</text></g></svg>'
-    )
-
-
-def _badge(label: str, message: str, colour: str, status: int = 200) -> Response:
-    response = Response(badge_svg(label, message, colour), status=status)
-    response.content_type = "image/svg+xml; charset=utf-8"
-    # Badges are embedded in READMEs behind image proxies: keep them short-lived.
-    response.headers["Cache-Control"] = "max-age=60"
-    return response
+# The badges keep their api_v2 endpoints (api_v2.page_badge, api_v2.component_badge).
+bp.add_url_rule("/badge.svg", view_func=badges.page_badge, methods=["GET"])
+bp.add_url_rule("/components/<slug>/badge.svg", view_func=badges.component_badge, methods=["GET"])

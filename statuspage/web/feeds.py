@@ -13,8 +13,8 @@ from markupsafe import Markup, escape
 from statuspage.config import SiteConfig
 from statuspage.reads.incidents import list_incidents, timeline
 from statuspage.reads.markdown import render_markdown
-from statuspage.reads.presenters import last_change
 from statuspage.reads.status import visible_components
+from statuspage.reads.summary import last_change
 from statuspage.store.db import utcnow
 from statuspage.store.models import Component, Incident
 

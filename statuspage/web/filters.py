@@ -1,4 +1,4 @@
-"""Template filters: times in the site's zone, status words and markdown."""
+"""Template filters: times in the site's zone, words for durations and figures, markdown."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask, current_app
 from markupsafe import Markup, escape
 
+from statuspage.reads.formatting import FILTERS
 from statuspage.reads.markdown import render_markdown
 from statuspage.vocabulary import STATUS_LABELS, ComponentStatus
 
@@ -41,3 +42,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(time_tag, "time_tag")
     app.add_template_filter(status_label, "status_label")
     app.add_template_filter(render_markdown, "markdown")
+    for words in FILTERS:
+        app.add_template_filter(words)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from statuspage.reads.status import newest_result_at
+from statuspage.reads.health import database_check
 from statuspage.store.db import db, utcnow
 
 bp = Blueprint("health", __name__)
@@ -21,8 +20,7 @@ STALLED_AFTER_INTERVALS = 3
 def healthz():
     """Answer 200 when the database answers and probing keeps up; 503 otherwise."""
     try:
-        db.session.execute(text("SELECT 1"))
-        newest = newest_result_at()
+        newest = database_check()
     except SQLAlchemyError as error:
         db.session.rollback()
         log.warning("health check: database unreachable (%s)", error.__class__.__name__)

@@ -9,21 +9,19 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from werkzeug.exceptions import HTTPException
 
 from probes import slugify
-from statuspage.reads import presenters
+from statuspage.reads.bars import bar_legend, past_incidents, uptime_bars
+from statuspage.reads.component_page import component_page
+from statuspage.reads.history import history_page
+from statuspage.reads.incident_page import incident_page
+from statuspage.reads.summary import leaf_components, page_summary
+from statuspage.reads.uptime import UPTIME_TARGET, monthly_uptime
+from statuspage.reads.uptime import uptime_csv as uptime_csv_text
 from statuspage.store.db import utcnow
 
 bp = Blueprint("public", __name__)
 
 # A page number beyond this is refused outright, so no query ever gets an absurd offset.
 MAX_PAGE = 1_000_000
-
-for _filter in (
-    presenters.relative_time,
-    presenters.format_duration,
-    presenters.format_percent,
-    presenters.format_minutes,
-):
-    bp.add_app_template_filter(_filter)
 
 
 def _notice() -> str:
@@ -53,14 +51,14 @@ def index():
     """Show the current status, 90 days of uptime bars and the last 15 days of incidents."""
     site = current_app.config["STATUS"].site
     now = utcnow()
-    summary = presenters.page_summary(site, now)
-    leaves = [leaf.component.id for view in summary.components for leaf in view.children or [view]]
+    summary = page_summary(site, now)
+    leaves = [leaf.component.id for leaf in summary.leaves()]
     return render_template(
         "index.html",
         summary=summary,
-        bars=presenters.uptime_bars(leaves, now, site.zone),
-        past=presenters.past_incidents(now, site.zone),
-        bar_legend=presenters.bar_legend(),
+        bars=uptime_bars(leaves, now, site.zone),
+        past=past_incidents(now, site.zone),
+        bar_legend=bar_legend(),
         now=now,
     )
 
@@ -69,7 +67,7 @@ def index():
 def incident(code: str):
     """Show one incident or maintenance: its timeline, duration and postmortem."""
     now = utcnow()
-    page = presenters.incident_page(code, now)
+    page = incident_page(code, now)
     if page is None:
         abort(404, "There is no incident or maintenance at this address.")
     return render_template("incident.html", page=page, now=now)
@@ -85,7 +83,7 @@ def history():
     number = int(raw)
     if not 1 <= number <= MAX_PAGE:
         abort(400, "The page number must be a whole number from 1.")
-    page = presenters.history_page(number, current_app.config["STATUS"].site.zone)
+    page = history_page(number, current_app.config["STATUS"].site.zone)
     if number > page.pages:
         abort(404, f"The history has {page.pages} page{'s' if page.pages != 1 else ''}.")
     return render_template("history.html", page=page)
@@ -95,17 +93,17 @@ def history():
 def component(slug: str):
     """Show one component: its status, probes' latest results, response times and uptime."""
     now = utcnow()
-    page = presenters.component_page(slug, current_app.config["STATUS"], now)
+    page = component_page(slug, current_app.config["STATUS"], now)
     if page is None:
         abort(404, "There is no component at this address.")
-    return render_template("component.html", page=page, now=now, target=presenters.UPTIME_TARGET)
+    return render_template("component.html", page=page, now=now, target=UPTIME_TARGET)
 
 
 def _monthly_uptime():
     """Return the leaf components and their figures for the last 12 months."""
-    components = presenters.leaf_components()
+    components = leaf_components()
     zone = current_app.config["STATUS"].site.zone
-    return components, presenters.monthly_uptime([c.id for c in components], utcnow(), zone)
+    return components, monthly_uptime([c.id for c in components], utcnow(), zone)
 
 
 @bp.get("/uptime")
@@ -116,7 +114,7 @@ def uptime():
         "uptime.html",
         components=components,
         figures=figures,
-        target=presenters.UPTIME_TARGET,
+        target=UPTIME_TARGET,
     )
 
 
@@ -127,7 +125,7 @@ def uptime_csv():
     site = current_app.config["STATUS"].site
     filename = f"{slugify(site.name) or 'status'}-uptime.csv"
     return Response(
-        presenters.uptime_csv(components, figures),
+        uptime_csv_text(components, figures),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

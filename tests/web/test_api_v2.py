@@ -18,6 +18,7 @@ from statuspage.store.models import (
     StatusChange,
     UpdateComponentChange,
 )
+from tests.web.pages import GROUP_IN_PARIS
 
 ENDPOINTS = {
     "/api/v2/summary.json": ("page", "components", "incidents", "scheduled_maintenances", "status"),
@@ -482,12 +483,7 @@ class TestGroupsAndZone:
 
     @pytest.fixture
     def config_path(self, write_config):
-        return write_config(
-            '[site]\nname = "Acme"\nurl = "https://status.acme.test"\ntimezone = "Europe/Paris"\n'
-            '[[components]]\nslug = "api"\nname = "API"\ngroup = "Core"\n'
-            '[[components]]\nslug = "web"\nname = "Web"\ngroup = "Core"\n'
-            '[[components]]\nslug = "docs"\nname = "Docs"\n'
-        )
+        return write_config(GROUP_IN_PARIS)
 
     def test_group_shape(self, app, client) -> None:
         with app.app_context():

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from statuspage import staff
 from statuspage.store.db import db, utcnow
 from tests.inert import component_status
+from tests.web.pages import statements_run
 
 PUBLIC = ["/", "/api/v2/summary.json", "/history.atom", "/history.rss", "/status.json", "/uptime"]
 
@@ -45,18 +46,8 @@ def test_security_headers_everywhere(client, path) -> None:
 
 def test_a_cached_read_costs_one_small_query(app, client) -> None:
     client.get("/")  # renders and stores
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, *args) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(app) as statements:
         assert client.get("/").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1 and "site_state" in statements[0]
 
 
@@ -103,17 +94,7 @@ class TestVersionReadOncePerInterval:
 
     def test_cached_reads_within_the_interval_cost_no_query(self, app, client) -> None:
         client.get("/")
-        statements: list[str] = []
-        with app.app_context():
-            engine = db.engine
-
-        def count(conn, cursor, statement, *args) -> None:
-            statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with statements_run(app) as statements:
             for _ in range(5):
                 assert client.get("/").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         assert statements == []

@@ -10,6 +10,7 @@ import pytest
 
 from statuspage.store.db import db
 from statuspage.store.models import AffectedComponent, Component, Incident, IncidentUpdate
+from tests.web.pages import GROUP_IN_PARIS
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 T0 = datetime(2026, 2, 15, 13, 14, tzinfo=UTC)
@@ -234,12 +235,7 @@ class TestPerComponent:
 
     @pytest.fixture
     def config_path(self, write_config):
-        return write_config(
-            '[site]\nname = "Acme"\nurl = "https://status.acme.test"\ntimezone = "Europe/Paris"\n'
-            '[[components]]\nslug = "api"\nname = "API"\ngroup = "Core"\n'
-            '[[components]]\nslug = "web"\nname = "Web"\ngroup = "Core"\n'
-            '[[components]]\nslug = "docs"\nname = "Docs"\n'
-        )
+        return write_config(GROUP_IN_PARIS)
 
     @pytest.fixture
     def incidents(self, app):

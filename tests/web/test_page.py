@@ -8,6 +8,7 @@ import pytest
 
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import Component, Incident, IncidentUpdate, StatusChange
+from tests.web.pages import GROUP_IN_PARIS
 
 OP, DEG, PART, MAJ, MAINT = (
     "operational",
@@ -162,12 +163,7 @@ class TestGroupsAndTimeZone:
 
     @pytest.fixture
     def config_path(self, write_config):
-        return write_config(
-            '[site]\nname = "Acme"\nurl = "https://status.acme.test"\ntimezone = "Europe/Paris"\n'
-            '[[components]]\nslug = "api"\nname = "API"\ngroup = "Core"\n'
-            '[[components]]\nslug = "web"\nname = "Web"\ngroup = "Core"\n'
-            '[[components]]\nslug = "docs"\nname = "Docs"\n'
-        )
+        return write_config(GROUP_IN_PARIS)
 
     def test_groups_and_time_zone(self, app, client) -> None:
         with app.app_context():

@@ -8,7 +8,7 @@ import pytest
 
 from statuspage.store.db import db
 from statuspage.store.models import ProbeResult, ProbeRollup, ProbeState
-from tests.web.test_pages_support import NOW, add_day, add_incident, component, freeze
+from tests.web.pages import NOW, add_day, add_incident, component, freeze
 
 SECRET = "s3cr3t-token-do-not-show"
 URL_SECRET = "url-secret-9876"

@@ -9,7 +9,7 @@ import pytest
 
 from statuspage.rules import day_colour
 from statuspage.store.db import db
-from tests.web.test_pages_support import (
+from tests.web.pages import (
     NOW,
     SLUGS,
     TODAY,

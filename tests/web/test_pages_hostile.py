@@ -10,7 +10,7 @@ import pytest
 
 from statuspage.store.db import db
 from statuspage.store.models import ProbeState
-from tests.web.test_pages_support import (
+from tests.web.pages import (
     NOW,
     add_incident,
     add_maintenance,

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from statuspage.store.db import db
-from tests.web.test_pages_support import add_day, freeze
+from tests.web.pages import add_day, freeze
 
 HEADER = [
     "month",

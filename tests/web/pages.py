@@ -1,15 +1,19 @@
-"""Helpers for the public page tests: a frozen clock and hand-made incidents and days.
+"""Helpers for the public side's tests: a frozen clock, hand-made incidents and days, a site
+with a group in another zone, and a recorder of the SQL a request runs.
 
-Holds no tests itself; the test_pages_* modules import from it.
+Holds no tests itself (pytest collects only test_* modules); the web tests import from it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from flask import Flask
+from sqlalchemy import event
 
 from statuspage.store.db import db
 from statuspage.store.models import (
@@ -25,6 +29,14 @@ from statuspage.web import public
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 SLUGS = ("live-updates", "app-management", "analytics")
+
+# A site whose API and Web make up the group "Core", beside a lone Docs, shown in Paris time.
+GROUP_IN_PARIS = (
+    '[site]\nname = "Acme"\nurl = "https://status.acme.test"\ntimezone = "Europe/Paris"\n'
+    '[[components]]\nslug = "api"\nname = "API"\ngroup = "Core"\n'
+    '[[components]]\nslug = "web"\nname = "Web"\ngroup = "Core"\n'
+    '[[components]]\nslug = "docs"\nname = "Docs"\n'
+)
 
 
 def freeze(monkeypatch: pytest.MonkeyPatch, moment: datetime = NOW) -> None:
@@ -153,3 +165,20 @@ def days_back(count: int) -> date:
 def at(day: date, hour: int = 12, minute: int = 0) -> datetime:
     """Return a UTC moment on a day."""
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+@contextmanager
+def statements_run(app: Flask) -> Iterator[list[str]]:
+    """Record every SQL statement the app's database engine runs inside the block."""
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -1,0 +1,79 @@
+"""A component's page: its status, its probes' latest results, response times and uptime."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from probes import describe
+from statuspage.config import StatusConfig
+from statuspage.reads.latency import LocationCharts, latency_charts
+from statuspage.reads.status import shown_statuses
+from statuspage.reads.uptime import MonthFigures, monthly_uptime
+from statuspage.store.db import db, findable
+from statuspage.store.models import Component, ProbeState
+from statuspage.vocabulary import ComponentStatus
+
+
+@dataclass
+class ProbeView:
+    """A configured probe as the public may see it (never header values) and its states."""
+
+    name: str
+    method: str
+    url: str
+    states: list[ProbeState]
+
+
+@dataclass
+class ComponentPage:
+    """Everything a component's page shows."""
+
+    component: Component
+    status: ComponentStatus
+    probes: list[ProbeView]
+    locations: list[LocationCharts]
+    months: list[MonthFigures]
+
+
+def component_page(slug: str, config: StatusConfig, now: datetime) -> ComponentPage | None:
+    """Return the page of a visible, non-group component, or None if there is none."""
+    if not findable(slug):
+        return None
+    component = db.session.execute(
+        db.select(Component).where(
+            Component.slug == slug, Component.hidden.is_(False), Component.is_group.is_(False)
+        )
+    ).scalar()
+    if component is None:
+        return None
+    entry = next((c for c in config.components if c.slug == slug), None)
+    definitions = list(entry.probes) if entry else []
+    states: dict[str, list[ProbeState]] = defaultdict(list)
+    for state in db.session.execute(
+        db.select(ProbeState)
+        .where(ProbeState.component_id == component.id)
+        .order_by(ProbeState.location)
+    ).scalars():
+        states[state.probe_key].append(state)
+    probes = []
+    for definition in definitions:
+        # describe() is the one safe view of a probe: URL template, header values redacted.
+        described = describe(definition)
+        probes.append(
+            ProbeView(
+                described["name"],
+                described["method"],
+                described["url"],
+                states.get(definition.key, []),
+            )
+        )
+    keys = [definition.key for definition in definitions]
+    return ComponentPage(
+        component=component,
+        status=shown_statuses([component], now)[component.id],
+        probes=probes,
+        locations=latency_charts(component.id, keys, now, config.site.zone),
+        months=monthly_uptime([component.id], now, config.site.zone)[component.id],
+    )

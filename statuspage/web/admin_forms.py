@@ -1,0 +1,85 @@
+"""The admin screens' forms, their choices, and datetime-local values in the site's zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from statuspage.vocabulary import (
+    STATUS_LABELS,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    MaintenanceStatus,
+)
+
+INCIDENT_STATUSES = [SelectChoice(s.value, s.value.capitalize()) for s in IncidentStatus]
+MAINTENANCE_STATUSES = [
+    SelectChoice(s.value, s.value.replace("_", " ").capitalize()) for s in MaintenanceStatus
+]
+# "from_components": let the service derive the impact from the affected components' statuses.
+IMPACTS = [SelectChoice("from_components", "From components")] + [
+    SelectChoice(i.value, i.value.capitalize()) for i in Impact
+]
+# Plain pairs for the per-component selects the templates draw themselves.
+COMPONENT_STATUSES = [(s.value, STATUS_LABELS[s]) for s in ComponentStatus]
+
+
+class ButtonForm(FlaskForm):
+    """A form with no fields: a button that needs its CSRF token."""
+
+
+class IncidentForm(FlaskForm):
+    """A new incident."""
+
+    name = StringField("Title")
+    status = SelectField(
+        "Status", choices=INCIDENT_STATUSES, default=IncidentStatus.INVESTIGATING.value
+    )
+    impact = SelectField("Impact", choices=IMPACTS, default="from_components")
+    body = TextAreaField("First note (markdown)")
+    notify = BooleanField("Notify subscribers", default=True)
+
+
+class UpdateForm(FlaskForm):
+    """A new update on an incident or maintenance."""
+
+    status = SelectField("Status", choices=INCIDENT_STATUSES)
+    body = TextAreaField("Note (markdown)")
+    notify = BooleanField("Notify subscribers", default=True)
+
+
+class EditForm(FlaskForm):
+    """A new text for an update."""
+
+    body = TextAreaField("Note (markdown)")
+
+
+class PostmortemForm(FlaskForm):
+    """A postmortem for a resolved incident."""
+
+    postmortem = TextAreaField("Postmortem (markdown)")
+
+
+class MaintenanceForm(FlaskForm):
+    """A maintenance window."""
+
+    name = StringField("Title")
+    scheduled_for = DateTimeLocalField("Starts", validators=[Optional()])
+    scheduled_until = DateTimeLocalField("Ends", validators=[Optional()])
+    body = TextAreaField("Details (markdown)")
+
+
+def aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """Read a datetime-local form value as a time in the site's zone."""
+    return value.replace(tzinfo=zone) if value else None
+
+
+def local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """Return a stored time as a naive local time for a datetime-local field."""
+    return value.astimezone(zone).replace(tzinfo=None) if value else None
