@@ -12,9 +12,9 @@ from probes.definitions import (
     expand,
     missing_env,
     probe_key,
-    secret_values,
     slugify,
 )
+from probes.redact import secret_values
 from probes.results import InvalidResult, Result, default_location
 from probes.runner import ProbeRunner
 

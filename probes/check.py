@@ -26,9 +26,8 @@ import ssl
 import threading
 import time
 import zlib
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -41,14 +40,8 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from probes.definitions import (
-    Outcome,
-    ProbeDefinition,
-    expand,
-    missing_env,
-    scrub,
-    secret_values,
-)
+from probes.definitions import Outcome, ProbeDefinition, expand, missing_env
+from probes.redact import _ACTIVE_SECRETS, scrub, secret_values
 from probes.results import Result
 
 logger = logging.getLogger("probes")
@@ -76,76 +69,6 @@ def _utcnow() -> datetime:
 def format_seconds(seconds: float) -> str:
     """Return a timeout as shown in reasons: ``10 s``, ``2 s``, ``0.5 s``."""
     return f"{round(seconds, 3):g} s"
-
-
-# --- Secrets in third-party log records -------------------------------------------------------
-
-
-class _ActiveSecrets:
-    """The secret values of the probes running right now, across threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-
-    @contextmanager
-    def hold(self, secrets: Iterable[str]) -> Iterator[None]:
-        """Register ``secrets`` for the duration of the block."""
-        held = list(secrets)
-        with self._lock:
-            self._counts.update(held)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._counts.subtract(held)
-                self._counts += Counter()  # drops the entries that reached zero
-
-    def snapshot(self) -> list[str]:
-        """Return the secrets currently held."""
-        with self._lock:
-            return list(self._counts)
-
-
-_ACTIVE_SECRETS = _ActiveSecrets()
-
-
-class _ScrubSecrets(logging.Filter):
-    """Replace the secrets of running probes in log records before any handler sees them."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Scrub the message and any traceback text; never drop the record."""
-        secrets = _ACTIVE_SECRETS.snapshot()
-        if not secrets:
-            return True
-        try:
-            message = record.getMessage()
-            clean = scrub(message, secrets)
-            if clean != message:
-                record.msg, record.args = clean, None
-            if record.exc_info and not record.exc_text:
-                record.exc_text = logging.Formatter().formatException(record.exc_info)
-            if record.exc_text:
-                record.exc_text = scrub(record.exc_text, secrets)
-        except Exception:  # a malformed record is the handler's problem, not ours
-            pass
-        return True
-
-
-# urllib3 logs request lines (with the query string) at DEBUG. Logger filters only see records
-# logged on that very logger, so each module logger gets the filter, not just "urllib3".
-_SCRUBBED_LOGGERS = (
-    "probes",
-    "requests",
-    "urllib3.connection",
-    "urllib3.connectionpool",
-    "urllib3.poolmanager",
-    "urllib3.response",
-    "urllib3.util.retry",
-)
-_SCRUBBER = _ScrubSecrets()
-for _name in _SCRUBBED_LOGGERS:
-    logging.getLogger(_name).addFilter(_SCRUBBER)
 
 
 # --- The deadline and the sockets it guards ---------------------------------------------------

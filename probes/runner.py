@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from probes import check
-from probes.definitions import Outcome, ProbeDefinition, missing_env, scrub, secret_values
+from probes.definitions import Outcome, ProbeDefinition, missing_env
+from probes.redact import scrub, secret_values
 from probes.results import Result
 
 logger = logging.getLogger("probes")

@@ -20,7 +20,8 @@ from probes import (
     probe_key,
     secret_values,
 )
-from probes.definitions import expand_text, scrub, slugify
+from probes.definitions import expand_text, slugify
+from probes.redact import scrub
 from statuspage.config import SLUG_PATTERN as SLUG
 
 SECRET = "sk-live-7f3a9c2e5b1d"
