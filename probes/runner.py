@@ -12,7 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from probes import check
+from probes import check, transport
 from probes.definitions import Outcome, ProbeDefinition, missing_env
 from probes.redact import scrub, secret_values
 from probes.results import Result
@@ -189,7 +189,7 @@ class ProbeRunner:
         logger.warning(
             "probe %s overran its %s timeout; reported as a timeout, still running",
             definition.key,
-            check.format_seconds(definition.timeout_s),
+            transport.format_seconds(definition.timeout_s),
         )
         started = task.started if task.started is not None else time.monotonic()
         return Result(
@@ -200,7 +200,7 @@ class ProbeRunner:
             latency_ms=(time.monotonic() - started) * 1000,
             outcome=Outcome.DOWN,
             http_status=None,
-            reason=f"timeout after {check.format_seconds(definition.timeout_s)}",
+            reason=f"timeout after {transport.format_seconds(definition.timeout_s)}",
         )
 
 

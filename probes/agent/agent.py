@@ -31,12 +31,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from requests.auth import AuthBase
 
 from probes.agent.queue import DiskQueue
-from probes.check import describe_error
 from probes.definitions import ProbeDefinition
 from probes.redact import scrub
 from probes.results import Result
 from probes.runner import ProbeRunner
 from probes.schedule import add_probe_jobs
+from probes.transport import describe_error
 
 log = logging.getLogger("probes.agent")
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from probes import Outcome, ProbeDefinition, Result, run_probe
-from probes.check import format_seconds, new_session
+from probes.transport import format_seconds, new_session
 from tests.standin import (
     CLOSE,
     HANG,
