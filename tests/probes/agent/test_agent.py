@@ -24,8 +24,9 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from probes import Outcome, Result
-from probes.agent.agent import Agent, Reporter, Verdict, check_site_url
+from probes.agent.agent import Agent
 from probes.agent.queue import DiskQueue, QueueError
+from probes.agent.reporter import Reporter, Verdict, check_site_url
 from statuspage.engine import ingest
 from statuspage.staff.tokens import create_token
 from statuspage.store.db import db, utcnow
