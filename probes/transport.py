@@ -133,7 +133,7 @@ class _WatchedHTTPConnection(HTTPConnection):
     """An HTTP connection whose socket the current probe's deadline can shut down."""
 
     def connect(self) -> None:
-        """Connect, then register the socket."""
+        """Connect (and, for HTTPS, handshake), then register the socket."""
         super().connect()
         _watch_current(self.sock)
 
@@ -143,18 +143,13 @@ class _WatchedHTTPConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    """An HTTPS connection whose socket the current probe's deadline can shut down."""
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    """An HTTPS connection whose socket the current probe's deadline can shut down.
 
-    def connect(self) -> None:
-        """Connect and handshake (bounded by socket timeouts), then register the socket."""
-        super().connect()
-        _watch_current(self.sock)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        """Register a kept-alive socket with the probe reusing it, then send."""
-        _watch_current(self.sock)
-        super().request(*args, **kwargs)
+    The watching is _WatchedHTTPConnection's: in this class order its ``super()`` calls reach
+    HTTPSConnection first, so the socket is registered once the TLS handshake (bounded by
+    socket timeouts) is done.
+    """
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
