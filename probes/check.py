@@ -224,13 +224,12 @@ def run_probe(
         f", {reason}" if reason else "",
         latency_ms,
     )
-    return Result(
-        probe_key=definition.key,
-        component=definition.component,
+    return Result.for_probe(
+        definition,
         location=location,
         started_at=started_at,
-        latency_ms=latency_ms,
         outcome=outcome,
-        http_status=answer.status,
         reason=reason,
+        latency_ms=latency_ms,
+        http_status=answer.status,
     )
