@@ -41,10 +41,10 @@ def updates_probe(**options: object) -> ProbeDefinition:
     )
 
 
-def probe(url: str, **options: Any) -> ProbeDefinition:
-    """Return a probe of ``url`` with a short timeout."""
+def probe(url: str, name: str = "test probe", **options: Any) -> ProbeDefinition:
+    """Return a probe of ``url`` named ``name`` with a short timeout."""
     options.setdefault("timeout_s", 0.5)
-    return ProbeDefinition.build("live-updates", "test probe", url, **options)
+    return ProbeDefinition.build("live-updates", name, url, **options)
 
 
 def run(definition: ProbeDefinition, **kwargs: Any) -> Result:

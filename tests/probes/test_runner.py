@@ -11,15 +11,10 @@ import pytest
 
 import probes.check
 from probes import Outcome, ProbeDefinition, ProbeRunner, Result
+from tests.probes.helpers import probe
 from tests.standin import HANG, CapgoStandIn
 
 TIMEOUT_S = 0.5
-
-
-def probe(url: str, name: str, **options: Any) -> ProbeDefinition:
-    """Return a probe of ``url`` named ``name`` with a short timeout."""
-    options.setdefault("timeout_s", TIMEOUT_S)
-    return ProbeDefinition.build("live-updates", name, url, **options)
 
 
 def wait_until(condition: Any, within_s: float = 2.0) -> None:

@@ -21,12 +21,11 @@ from tests.standin import CapgoStandIn
 
 
 @pytest.fixture
-def capgo() -> Iterator[CapgoStandIn]:
-    with CapgoStandIn() as standin:
-        standin.set("/region-here", HEALTHY)
-        standin.set("/region-eu", HEALTHY)
-        standin.set("/region-us", HEALTHY)
-        yield standin
+def capgo(capgo: CapgoStandIn) -> CapgoStandIn:
+    """The stand-in of tests/probes, with the update check healthy in each agent's region."""
+    for region in ("here", "eu", "us"):
+        capgo.set(f"/region-{region}", HEALTHY)
+    return capgo
 
 
 @pytest.fixture

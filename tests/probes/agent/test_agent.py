@@ -117,6 +117,18 @@ def test_site_outage_queues_on_disk_and_drains_oldest_first_without_duplicates(
 # The agent as a command: no database, and the token never shown
 
 
+def probe_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `statuspage probe --once` in a fresh process with ``env``; return how it went."""
+    return subprocess.run(
+        [sys.executable, "-m", "statuspage", "probe", "--once"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def agent_env(config_path, site_url: str, token: str, queue: Path) -> dict[str, str]:
     return os.environ | {
         # A database that cannot even be created: the agent must never open one.
@@ -134,14 +146,7 @@ def test_agent_once_reports_without_any_database(
     app, site, config_path, results_token, tmp_path
 ) -> None:
     env = agent_env(config_path, site.url, results_token, tmp_path / "queue")
-    done = subprocess.run(
-        [sys.executable, "-m", "statuspage", "probe", "--once"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = probe_once(env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Update check" in done.stdout and "Worker" in done.stdout
     assert [location for _, location in stored(app)] == ["eu", "eu"]
@@ -150,14 +155,7 @@ def test_agent_once_reports_without_any_database(
     # The same command without --report-to is the site's probe process: it needs that
     # database, and fails on it, which shows the agent above really did without.
     del env["STATUSPAGE_REPORT_TO"]
-    site_probe = subprocess.run(
-        [sys.executable, "-m", "statuspage", "probe", "--once"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    site_probe = probe_once(env)
     assert site_probe.returncode != 0
     assert not Path("/nonexistent-dir").exists()
 
@@ -168,14 +166,7 @@ def test_agent_once_exits_1_with_results_queued_when_the_site_is_down(
     env = agent_env(
         config_path, f"http://127.0.0.1:{unused_port()}", results_token, tmp_path / "queue"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "statuspage", "probe", "--once"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = probe_once(env)
     assert done.returncode == 1
     assert "2 results queued in" in done.stderr and "connection refused" in done.stderr
     assert results_token not in done.stdout + done.stderr
@@ -231,13 +222,6 @@ def test_agent_process_survives_a_site_outage_and_never_shows_its_token(
 def test_agent_command_refuses_a_missing_token_without_a_database(config_path, tmp_path) -> None:
     env = agent_env(config_path, "https://status.example", "", tmp_path / "queue")
     del env["STATUSPAGE_REPORT_TOKEN"]
-    done = subprocess.run(
-        [sys.executable, "-m", "statuspage", "probe", "--once"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = probe_once(env)
     assert done.returncode == 2
     assert "needs a token of scope results" in done.stderr
