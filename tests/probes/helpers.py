@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from probes import Outcome, ProbeDefinition, Result, run_probe
+from probes.transport import format_seconds
 
 UPDATE_REQUEST = {
     "app_id": "com.example.app",
@@ -41,9 +42,18 @@ def updates_probe(**options: object) -> ProbeDefinition:
     )
 
 
+# The timeout of a test probe unless it says otherwise: one no loopback answer comes near, even
+# on a loaded machine. Tests of the deadline itself give a short timeout of their own.
+TIMEOUT_S = 5.0
+# How late a deadline may be noticed, or a worker thread get to run, on a loaded machine. Far
+# less than what the deadline tests guard against: the stand-in's trickled bodies and headers
+# take 20 s or more, hanging and endless answers never end.
+LATE_S = 2.0
+
+
 def probe(url: str, name: str = "test probe", **options: Any) -> ProbeDefinition:
-    """Return a probe of ``url`` named ``name`` with a short timeout."""
-    options.setdefault("timeout_s", 0.5)
+    """Return a probe of ``url`` named ``name`` (timeout ``TIMEOUT_S`` unless given)."""
+    options.setdefault("timeout_s", TIMEOUT_S)
     return ProbeDefinition.build("live-updates", name, url, **options)
 
 
@@ -63,6 +73,13 @@ def timed(definition: ProbeDefinition, **kwargs: Any) -> tuple[Result, float]:
 def assert_down(result: Result, reason: str) -> None:
     """Assert a down result with exactly ``reason``."""
     assert (result.outcome, result.reason) == (Outcome.DOWN, reason)
+
+
+def assert_timed_out(result: Result, took: float, timeout_s: float) -> None:
+    """Assert a timeout that ended the run at its deadline: not before it, nor long after."""
+    assert_down(result, f"timeout after {format_seconds(timeout_s)}")
+    # The deadline cannot pass early; 0.9 only absorbs the rounding of two clock readings.
+    assert timeout_s * 0.9 < took < timeout_s + LATE_S
 
 
 # Two probes of the agent tests' configuration (tests/probes/agent/site.py).

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from probes import Outcome
-from tests.probes.helpers import UPDATE_REQUEST, assert_down, probe, run
+from tests.probes.helpers import UPDATE_REQUEST, assert_down, probe, run, timed
 from tests.standin import NOT_JSON, CapgoStandIn, delay_ms, json_body, slow, status, unused_port
 
 # --- Healthy answers --------------------------------------------------------------------------
@@ -18,10 +18,11 @@ from tests.standin import NOT_JSON, CapgoStandIn, delay_ms, json_body, slow, sta
 
 def test_healthy_get_is_up_with_measured_latency(capgo: CapgoStandIn) -> None:
     before = datetime.now(UTC)
-    result = run(probe(f"{capgo.url}/ok", expect_json={"status": "ok"}))
+    result, took = timed(probe(f"{capgo.url}/ok", expect_json={"status": "ok"}))
     assert result.outcome is Outcome.UP and result.reason == ""
     assert result.http_status == 200
-    assert result.latency_ms is not None and 0 < result.latency_ms < 500
+    # Measured, in milliseconds, and within the run: no longer than the call itself took.
+    assert result.latency_ms is not None and 0 < result.latency_ms <= took * 1000
     assert result.started_at.tzinfo is not None and before <= result.started_at
     assert (result.probe_key, result.component, result.location) == (
         "live-updates/test-probe",
@@ -190,8 +191,10 @@ def test_slow_answer_is_degraded(capgo: CapgoStandIn) -> None:
 
 def test_latency_is_accurate(capgo: CapgoStandIn) -> None:
     capgo.set("/ok", delay_ms(150))
-    result = run(probe(f"{capgo.url}/ok", timeout_s=2))
-    assert result.latency_ms is not None and 150 <= result.latency_ms < 190
+    result, took = timed(probe(f"{capgo.url}/ok"))
+    # At least the 150 ms the server waited, and no more than the whole run_probe call: the
+    # latency is the exchange's, whatever else the loaded machine is doing.
+    assert result.latency_ms is not None and 150 <= result.latency_ms <= took * 1000
 
 
 def test_injected_clock_and_now() -> None:

@@ -14,7 +14,15 @@ import requests
 
 from probes import Outcome
 from probes.transport import format_seconds, new_session
-from tests.probes.helpers import UPDATE_REQUEST, assert_down, probe, run, timed
+from tests.probes.helpers import (
+    TIMEOUT_S,
+    UPDATE_REQUEST,
+    assert_down,
+    assert_timed_out,
+    probe,
+    run,
+    timed,
+)
 from tests.standin import (
     CLOSE,
     HANG,
@@ -82,7 +90,7 @@ def test_oversized_body_is_judged_on_its_first_mebibyte(capgo: CapgoStandIn) -> 
     capgo.set("/big", HUGE)
     result, took = timed(probe(f"{capgo.url}/big", expect_json={"status": "ok"}))
     assert_down(result, "body over 1 MiB")
-    assert took < 0.5
+    assert took < TIMEOUT_S / 2  # judged once the first MiB is in, far from the deadline
     assert run(probe(f"{capgo.url}/big")).outcome is Outcome.UP
     assert run(probe(f"{capgo.url}/big", expect_text='"padding"')).outcome is Outcome.UP
 
@@ -101,32 +109,29 @@ def test_compressed_body_sent_anyway_is_decoded_within_bounds(capgo: CapgoStandI
 
 def test_endless_fast_body_stops_at_one_mebibyte(capgo: CapgoStandIn) -> None:
     capgo.set("/stream", endless())
-    result, took = timed(probe(f"{capgo.url}/stream", expect_json={"status": "ok"}, timeout_s=5))
+    result, took = timed(probe(f"{capgo.url}/stream", expect_json={"status": "ok"}))
     assert_down(result, "body over 1 MiB")
-    assert took < 1
+    assert took < TIMEOUT_S / 2  # stopped at 1 MiB, far from the deadline
 
 
 def test_endless_slow_body_ends_at_the_deadline(capgo: CapgoStandIn) -> None:
     capgo.set("/stream", endless(chunk_delay_s=0.05))
     result, took = timed(probe(f"{capgo.url}/stream", timeout_s=0.6))
-    assert_down(result, "timeout after 0.6 s")
+    assert_timed_out(result, took, 0.6)
     assert result.http_status == 200
-    assert 0.55 < took < 1.2
 
 
 def test_trickled_body_ends_at_the_deadline(capgo: CapgoStandIn) -> None:
     # Each byte comes well within any per-read timeout: only the whole-request deadline stops it.
     capgo.set("/slowbody", trickle(interval_s=0.1))
     result, took = timed(probe(f"{capgo.url}/slowbody", timeout_s=0.6))
-    assert_down(result, "timeout after 0.6 s")
-    assert 0.55 < took < 1.2
+    assert_timed_out(result, took, 0.6)
 
 
 def test_trickled_headers_end_at_the_deadline(capgo: CapgoStandIn) -> None:
     capgo.set("/slowhead", trickle_headers(interval_s=0.1))
     result, took = timed(probe(f"{capgo.url}/slowhead", timeout_s=0.6))
-    assert_down(result, "timeout after 0.6 s")
-    assert 0.55 < took < 1.2
+    assert_timed_out(result, took, 0.6)
 
 
 def test_a_reused_session_keeps_the_deadline(capgo: CapgoStandIn) -> None:
@@ -136,8 +141,7 @@ def test_a_reused_session_keeps_the_deadline(capgo: CapgoStandIn) -> None:
     with new_session() as session:
         assert run(probe(f"{capgo.url}/ok"), session=session).outcome is Outcome.UP
         result, took = timed(probe(f"{capgo.url}/slowhead", timeout_s=0.6), session=session)
-    assert_down(result, "timeout after 0.6 s")
-    assert took < 1.2
+    assert_timed_out(result, took, 0.6)
 
 
 def test_plain_session_still_ends_a_trickled_body_at_the_deadline(capgo: CapgoStandIn) -> None:
@@ -146,8 +150,7 @@ def test_plain_session_still_ends_a_trickled_body_at_the_deadline(capgo: CapgoSt
     with requests.Session() as session:
         session.trust_env = False
         result, took = timed(probe(f"{capgo.url}/slowbody", timeout_s=0.6), session=session)
-    assert_down(result, "timeout after 0.6 s")
-    assert took < 1.2
+    assert_timed_out(result, took, 0.6)
 
 
 # --- Time -------------------------------------------------------------------------------------
@@ -156,10 +159,9 @@ def test_plain_session_still_ends_a_trickled_body_at_the_deadline(capgo: CapgoSt
 def test_hanging_server_times_out(capgo: CapgoStandIn) -> None:
     capgo.set("/ok", HANG)
     result, took = timed(probe(f"{capgo.url}/ok", timeout_s=0.5))
-    assert_down(result, "timeout after 0.5 s")
+    assert_timed_out(result, took, 0.5)
     assert result.http_status is None
-    assert result.latency_ms is not None and 450 < result.latency_ms < 1000
-    assert took < 1
+    assert result.latency_ms is not None and 450 < result.latency_ms <= took * 1000
 
 
 @pytest.mark.parametrize(("seconds", "shown"), [(10, "10 s"), (2.0, "2 s"), (0.5, "0.5 s")])
@@ -173,7 +175,7 @@ def test_format_seconds(seconds: float, shown: str) -> None:
 def test_connection_refused() -> None:
     result, took = timed(probe(f"http://127.0.0.1:{unused_port()}/ok"))
     assert_down(result, "connection refused")
-    assert result.latency_ms is not None and took < 0.5
+    assert result.latency_ms is not None and took < TIMEOUT_S / 2  # at once, not at the deadline
 
 
 def test_connection_closed_without_answer(capgo: CapgoStandIn) -> None:
@@ -204,8 +206,7 @@ def test_tls_trickle_ends_at_the_deadline(capgo_tls: CapgoStandIn) -> None:
     session = new_session()
     session.verify = capgo_tls.ca_path
     result, took = timed(probe(f"{capgo_tls.url}/slowbody", timeout_s=0.6), session=session)
-    assert_down(result, "timeout after 0.6 s")
-    assert took < 1.2
+    assert_timed_out(result, took, 0.6)
 
 
 def test_plain_http_to_a_tls_port(capgo_tls: CapgoStandIn) -> None:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -189,17 +190,25 @@ def test_agent_process_survives_a_site_outage_and_never_shows_its_token(
         text=True,
     )
 
-    def wait_for(count: int) -> None:
+    def wait_until(condition: Callable[[], bool], failure: str) -> None:
         deadline = time.monotonic() + 20
-        while len(stored(app)) < count:
-            assert time.monotonic() < deadline, f"fewer than {count} results stored"
+        while not condition():
+            assert time.monotonic() < deadline, failure
             assert process.poll() is None, process.stdout and process.stdout.read()
             time.sleep(0.1)
+
+    def queued_on_disk() -> int:
+        path = queue_dir / DiskQueue.FILE_NAME
+        return len(path.read_text().splitlines()) if path.exists() else 0
+
+    def wait_for(count: int) -> None:
+        wait_until(lambda: len(stored(app)) >= count, f"fewer than {count} results stored")
 
     try:
         wait_for(2)
         site.stop()
-        time.sleep(2.5)  # two turns of each probe go to the disk queue
+        # Two turns of each probe go to the disk queue (however long a loaded machine takes).
+        wait_until(lambda: queued_on_disk() >= 4, "fewer than 4 results queued during the outage")
         site.start()
         wait_for(len(stored(app)) + 5)
         process.send_signal(signal.SIGTERM)
