@@ -174,6 +174,7 @@ def test_agent_once_exits_1_with_results_queued_when_the_site_is_down(
     assert len((tmp_path / "queue" / DiskQueue.FILE_NAME).read_text().splitlines()) == 2
 
 
+@pytest.mark.slow  # about 6 s: a real agent process through a site outage and back
 @pytest.mark.parametrize("interval", [1])
 def test_agent_process_survives_a_site_outage_and_never_shows_its_token(
     app, site, config_path, results_token, tmp_path
