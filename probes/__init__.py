@@ -3,7 +3,7 @@
 A library with no Flask and no database, so it can also run as an agent in another region.
 """
 
-from probes.check import new_session, run_probe
+from probes.check import run_probe
 from probes.definitions import (
     Outcome,
     ProbeDefinition,
@@ -12,11 +12,12 @@ from probes.definitions import (
     expand,
     missing_env,
     probe_key,
-    secret_values,
     slugify,
 )
+from probes.redact import secret_values
 from probes.results import InvalidResult, Result, default_location
 from probes.runner import ProbeRunner
+from probes.transport import new_session
 
 __all__ = [
     "InvalidResult",

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "(redacted)"
 
@@ -279,48 +279,3 @@ def describe(definition: ProbeDefinition) -> dict[str, Any]:
             "successes_to_close": definition.successes_to_close,
         },
     }
-
-
-def secret_values(definition: ProbeDefinition, environ: Mapping[str, str]) -> set[str]:
-    """Return every value that must never appear in results or logs for this probe.
-
-    That is the value of every referenced variable that is set, and every header value after
-    expansion. Defaults written in a template are part of the committed configuration and so
-    are not secret unless they end up in a header.
-    """
-    secrets = {environ[name] for name in referenced_env(definition) if environ.get(name)}
-    if not missing_env(definition, environ):
-        secrets.update(
-            expand_text(value, environ) for value in definition.headers.values() if value
-        )
-    return {value for value in secrets if value}
-
-
-# Shorter values are not worth hiding and replacing them would mangle ordinary words and
-# numbers (a variable holding "200" would turn "HTTP 200" into "HTTP ***").
-MIN_SCRUB_LENGTH = 4
-
-
-# What requests leaves unescaped when it re-quotes a URL (requests.utils.requote_uri).
-_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
-
-
-def _variants(secret: str) -> set[str]:
-    """Return the forms a secret takes in text: as is, and as it appears inside a URL."""
-    return {
-        secret,
-        quote(secret, safe=""),
-        quote(secret),
-        quote(secret, safe=_URL_SAFE),
-        quote_plus(secret),
-    }
-
-
-def scrub(text: str, secrets: Iterable[str], mask: str = "***") -> str:
-    """Return ``text`` with every secret (and its URL-encoded forms) replaced by ``mask``."""
-    forms = {form for secret in secrets for form in _variants(secret)}
-    # Longest first, so a secret that contains another is replaced whole.
-    for form in sorted(forms, key=len, reverse=True):
-        if len(form) >= MIN_SCRUB_LENGTH:
-            text = text.replace(form, mask)
-    return text

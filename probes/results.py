@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from probes.definitions import Outcome
+from probes.definitions import Outcome, ProbeDefinition
 
 
 def _new_id() -> str:
@@ -55,6 +55,30 @@ class Result:
         return (
             f"{self.probe_key} from {self.location}: {self.outcome}, {latency}, "
             f"HTTP {status}{reason}"
+        )
+
+    @classmethod
+    def for_probe(
+        cls,
+        definition: ProbeDefinition,
+        *,
+        location: str,
+        started_at: datetime,
+        outcome: Outcome,
+        reason: str,
+        latency_ms: float | None = None,
+        http_status: int | None = None,
+    ) -> Result:
+        """Return the result of one run of ``definition`` from ``location``."""
+        return cls(
+            probe_key=definition.key,
+            component=definition.component,
+            location=location,
+            started_at=started_at,
+            latency_ms=latency_ms,
+            outcome=outcome,
+            http_status=http_status,
+            reason=reason,
         )
 
     @classmethod

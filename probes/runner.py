@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from probes import check
-from probes.definitions import Outcome, ProbeDefinition, missing_env, scrub, secret_values
+from probes.definitions import Outcome, ProbeDefinition, missing_env
+from probes.redact import scrub, secret_values
 from probes.results import Result
+from probes.transport import _timeout_reason, format_seconds
 
 logger = logging.getLogger("probes")
 
@@ -102,7 +104,14 @@ class ProbeRunner:
             # Exception text may hold an expanded URL: log the traceback only once scrubbed.
             text = scrub("".join(traceback.format_exception(exc)), secrets)
             logger.error("probe %s (%s) raised:\n%s", definition.key, definition.url, text)
-            return _down(definition, location, started_at, f"probe error: {type(exc).__name__}")
+            reason = f"probe error: {type(exc).__name__}"
+            return Result.for_probe(
+                definition,
+                location=location,
+                started_at=started_at,
+                outcome=Outcome.DOWN,
+                reason=reason,
+            )
         finally:
             self._release(definition)
 
@@ -188,30 +197,14 @@ class ProbeRunner:
         logger.warning(
             "probe %s overran its %s timeout; reported as a timeout, still running",
             definition.key,
-            check.format_seconds(definition.timeout_s),
+            format_seconds(definition.timeout_s),
         )
         started = task.started if task.started is not None else time.monotonic()
-        return Result(
-            probe_key=definition.key,
-            component=definition.component,
+        return Result.for_probe(
+            definition,
             location=location,
             started_at=task.started_at or datetime.now(UTC),
-            latency_ms=(time.monotonic() - started) * 1000,
             outcome=Outcome.DOWN,
-            http_status=None,
-            reason=f"timeout after {check.format_seconds(definition.timeout_s)}",
+            reason=_timeout_reason(definition.timeout_s),
+            latency_ms=(time.monotonic() - started) * 1000,
         )
-
-
-def _down(definition: ProbeDefinition, location: str, started_at: datetime, reason: str) -> Result:
-    """Return a down result for a probe that produced no measurement."""
-    return Result(
-        probe_key=definition.key,
-        component=definition.component,
-        location=location,
-        started_at=started_at,
-        latency_ms=None,
-        outcome=Outcome.DOWN,
-        http_status=None,
-        reason=reason,
-    )

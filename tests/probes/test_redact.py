@@ -10,7 +10,9 @@ import pytest
 from requests.utils import requote_uri
 
 import probes.check
-from probes import Outcome, ProbeDefinition, ProbeRunner, Result, run_probe
+from probes import Outcome, ProbeDefinition, ProbeRunner, Result, run_probe, secret_values
+from probes.redact import scrub
+from tests.probes.helpers import SECRET, updates_probe
 from tests.standin import HANG, REDIRECT_LOOP, CapgoStandIn, json_body, status, unused_port
 
 API_KEY = "sk-test-9b8c7d6e5f4a3b2c"
@@ -116,3 +118,19 @@ def test_unexpected_error_is_logged_scrubbed(
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert "Traceback" in record.getMessage() and "key=***" in record.getMessage()
     assert_nowhere([result], caplog)
+
+
+# --- Which values are secret, and scrubbing them ----------------------------------------------
+
+
+def test_secret_values_cover_variables_and_header_values() -> None:
+    environ = {"CAPGO_API_KEY": SECRET, "DEVICE": "dev-1", "UNRELATED": "nope"}
+    secrets = secret_values(updates_probe(), environ)
+    assert secrets == {SECRET, "dev-1", "fixed-value"}
+
+
+def test_scrub_replaces_plain_and_url_encoded_forms() -> None:
+    secret = "a b/c+d=="
+    text = f"raw {secret} quoted a%20b%2Fc%2Bd%3D%3D plus a+b%2Fc%2Bd%3D%3D path a%20b/c%2Bd%3D%3D"
+    assert scrub(text, {secret}) == "raw *** quoted *** plus *** path ***"
+    assert scrub("HTTP 200", {"200"}) == "HTTP 200"  # too short to be worth mangling text

@@ -4,43 +4,13 @@ from __future__ import annotations
 
 import json
 import pickle
-from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from probes import (
-    Outcome,
-    ProbeDefinition,
-    Result,
-    configured,
-    default_location,
-    describe,
-    expand,
-    missing_env,
-    probe_key,
-    secret_values,
-)
-from probes.definitions import expand_text, scrub, slugify
+from probes import ProbeDefinition, configured, describe, expand, missing_env, probe_key
+from probes.definitions import expand_text, slugify
 from statuspage.config import SLUG_PATTERN as SLUG
-
-SECRET = "sk-live-7f3a9c2e5b1d"
-
-
-def updates_probe(**options: object) -> ProbeDefinition:
-    """Return a POST /updates probe whose app id and key come from the environment."""
-    return ProbeDefinition.build(
-        "live-updates",
-        "Update check (EU)",
-        "https://plugin.${REGION:-eu}.capgo.app/updates?key=${QUERY_KEY:-none}",
-        method="post",
-        headers={"authorization": "${CAPGO_API_KEY}", "x-static": "fixed-value"},
-        json={
-            "app_id": "${APP_ID:-com.example.app}",
-            "nested": {"list": ["${DEVICE}", 1, True, None], "${KEY_NAME:-k}": "v"},
-        },
-        expect_json={"error": ["no_new_version_available", "no_channel"]},
-        **options,  # type: ignore[arg-type]
-    )
+from tests.probes.helpers import SECRET, updates_probe
 
 
 def test_probe_key_is_component_slug_and_slugified_name() -> None:
@@ -175,62 +145,6 @@ def test_describe_redacts_a_literal_password_in_the_url() -> None:
     assert describe(definition)["url"] == "https://probe:(redacted)@127.0.0.1/ok"
     templated = ProbeDefinition.build("api", "ok", "https://probe:${PASS}@127.0.0.1/ok")
     assert describe(templated)["url"] == "https://probe:${PASS}@127.0.0.1/ok"
-
-
-def test_secret_values_cover_variables_and_header_values() -> None:
-    environ = {"CAPGO_API_KEY": SECRET, "DEVICE": "dev-1", "UNRELATED": "nope"}
-    secrets = secret_values(updates_probe(), environ)
-    assert secrets == {SECRET, "dev-1", "fixed-value"}
-
-
-def test_scrub_replaces_plain_and_url_encoded_forms() -> None:
-    secret = "a b/c+d=="
-    text = f"raw {secret} quoted a%20b%2Fc%2Bd%3D%3D plus a+b%2Fc%2Bd%3D%3D path a%20b/c%2Bd%3D%3D"
-    assert scrub(text, {secret}) == "raw *** quoted *** plus *** path ***"
-    assert scrub("HTTP 200", {"200"}) == "HTTP 200"  # too short to be worth mangling text
-
-
-def test_result_round_trips_through_json() -> None:
-    result = Result(
-        probe_key="api/ok",
-        component="api",
-        location="eu-1",
-        started_at=datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC),
-        latency_ms=12.5,
-        outcome=Outcome.DEGRADED,
-        http_status=429,
-        reason="HTTP 429 (degraded)",
-    )
-    data = json.loads(json.dumps(result.to_dict()))
-    assert data["started_at"] == "2025-01-02T03:04:05.678000+00:00"
-    assert data["outcome"] == "degraded"
-    assert Result.from_dict(data) == result
-    assert len(result.id) == 32 and result.id != Result.from_dict({**data, "id": "x"}).id
-
-
-def test_result_requires_an_aware_time_and_keeps_other_offsets() -> None:
-    fields = {
-        "probe_key": "api/ok",
-        "component": "api",
-        "location": "x",
-        "latency_ms": None,
-        "outcome": "down",
-        "http_status": None,
-        "reason": "connection refused",
-    }
-    with pytest.raises(ValueError):
-        Result(started_at=datetime(2025, 1, 1), **fields)  # type: ignore[arg-type]
-    paris = datetime(2025, 1, 1, 12, tzinfo=timezone(timedelta(hours=1)))
-    result = Result(started_at=paris, **fields)  # type: ignore[arg-type]
-    assert result.outcome is Outcome.DOWN
-    assert Result.from_dict(result.to_dict()).started_at == paris
-    with pytest.raises(ValueError):
-        Result.from_dict({"id": "x"})
-
-
-def test_default_location() -> None:
-    assert default_location({"STATUSPAGE_LOCATION": " eu-west "}) == "eu-west"
-    assert default_location({}) != ""
 
 
 @pytest.mark.parametrize(
