@@ -1,8 +1,9 @@
 """Request bodies: the JSON object each route accepts, declared as JSON Schema, and reading it.
 
-This layer checks a body's shape: known keys, required ones, each key's JSON type. What the
-values mean (statuses, lengths, component slugs...) the staff service checks, in its own words,
-after a route has found its event (so an unknown code is 404 before a bad value is 422).
+This layer checks a body's shape: known keys, required ones, each key's JSON type, with
+`jsonschema` from the same declarations the OpenAPI document shows. What the values mean
+(statuses, lengths, component slugs...) the staff service checks, in its own words, after a
+route has found its event (so an unknown code is 404 before a bad value is 422).
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from flask import request
+from jsonschema import Draft202012Validator, ValidationError
 
 from statuspage.store import limits
 from statuspage.vocabulary import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
@@ -24,15 +27,8 @@ MAX_BYTES = 64 * 1024
 YEARS = (1970, 9998)
 # The bodies nest two levels at most; anything much deeper is a mistake or an attack.
 MAX_DEPTH = 16
-# Each JSON type a top-level key may have: how Python holds it, how a message names it.
-JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "boolean": (bool,),
-    "object": (dict,),
-    "array": (list,),
-    "null": (type(None),),
-}
-ARTICLES = {
+# How a message names each JSON type a top-level key may have ("notify must be true or false").
+TYPE_NAMES = {
     "string": "a string",
     "boolean": "true or false",
     "object": "an object",
@@ -64,6 +60,17 @@ class Body:
         if self.needs_one:
             schema["minProperties"] = 1
         return schema
+
+    @cached_property
+    def keys_validator(self) -> Draft202012Validator:
+        """Return the validator of the object's keys alone, which never looks at a value."""
+        return Draft202012Validator({"propertyNames": {"enum": list(self.fields)}})
+
+    @cached_property
+    def shape_validator(self) -> Draft202012Validator:
+        """Return the validator of the object's shape: required keys, each key's JSON type."""
+        types = {key: {"type": field["type"]} for key, field in self.fields.items()}
+        return Draft202012Validator(dict(self.schema(), properties=types))
 
 
 def enum_values(enum: type) -> list[str]:
@@ -195,26 +202,11 @@ def read_body(spec: Body, limit: int) -> dict[str, Any]:
     data = _parse_json(raw)
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "the body must be a JSON object", None)
-    unknown = [key for key in data if key not in spec.fields]
-    if unknown:
-        allowed = ", ".join(spec.fields) or "none"
-        raise ApiError(
-            422,
-            "invalid",
-            f"unknown field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "
-            f"(allowed: {allowed})",
-            unknown[0],
-        )
-    _check_values(data)
-    for key in spec.required:
-        if data.get(key) is None:
-            raise ApiError(422, "invalid", f"{key} is required", key)
-    for key, value in data.items():
-        _check_type(key, value, spec.fields[key])
-    if spec.needs_one and all(value is None for value in data.values()):
-        raise ApiError(
-            422, "invalid", f"nothing to change: give one of {', '.join(spec.fields)}", None
-        )
+    # Unknown keys first: a body meant for another route is told so before anything else.
+    _check_keys(spec, data)
+    # Before the shape: a schema error quotes the value, and a deep one would overflow repr().
+    _check_depth_and_text(data)
+    _check_shape(spec, data)
     # Every declared key, null when not given: the service reads null as "not given".
     return dict.fromkeys(spec.fields) | data
 
@@ -233,9 +225,24 @@ def _parse_json(raw: bytes) -> Any:
         raise ApiError(400, "bad_request", f"the body is not valid JSON: {error}", None) from None
 
 
-def _check_values(data: dict[str, Any]) -> None:
+def _check_keys(spec: Body, data: dict[str, Any]) -> None:
+    """Refuse keys the body does not declare, naming them all in the order sent."""
+    unknown = [error.instance for error in spec.keys_validator.iter_errors(data)]
+    if unknown:
+        allowed = ", ".join(spec.fields) or "none"
+        raise ApiError(
+            422,
+            "invalid",
+            f"unknown field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "
+            f"(allowed: {allowed})",
+            unknown[0],
+        )
+
+
+def _check_depth_and_text(data: dict[str, Any]) -> None:
     """Refuse deep nesting, and text no database column can hold (NUL, unpaired surrogates)."""
-    # A loop, not recursion: how deep a request nests must not decide how deep Python goes.
+    # JSON Schema says neither. A loop, not recursion: how deep a request nests must not
+    # decide how deep Python goes.
     pending: list[tuple[Any, str, int]] = [(data, "", 0)]
     while pending:
         value, path, depth = pending.pop()
@@ -261,25 +268,61 @@ def _check_text(text: str, path: str) -> None:
         raise ApiError(422, "invalid", f"{path} contains a NUL character", path)
 
 
-def _check_type(key: str, value: Any, schema: dict[str, Any]) -> None:
-    """Check a value's JSON type (the service checks what the value means)."""
-    types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-    # bool is an int in Python; JSON keeps them apart, and so does this check.
-    if not any(isinstance(value, JSON_TYPES[t]) for t in types):
-        wanted = " or ".join(ARTICLES[t] for t in types)
-        raise ApiError(422, "invalid", f"{key} must be {wanted}", key)
-    if schema.get("format") == "date-time" and isinstance(value, str):
-        _check_year(key, value)
+# When a body has several problems, the one reported is the first of: a missing key (in the
+# declared order), a value (in the order the keys were sent), an empty change.
+MISSING, VALUE, EMPTY = 0, 1, 2
+_Problem = tuple[tuple[int, int], ApiError]
 
 
-def _check_year(key: str, value: str) -> None:
+def _check_shape(spec: Body, data: dict[str, Any]) -> None:
+    """Refuse a missing required key, a value of the wrong JSON type, or nothing to change."""
+    # Null is "not given" in every body: a required key sent as null is missing, and a change
+    # of nulls only is empty (minProperties).
+    given = {key: value for key, value in data.items() if value is not None}
+    sent = list(given)
+    problems = [
+        _shape_problem(spec, error, sent) for error in spec.shape_validator.iter_errors(given)
+    ]
+    problems += [
+        ((VALUE, sent.index(key)), problem)
+        for key, value in given.items()
+        if spec.fields[key].get("format") == "date-time"
+        and isinstance(value, str)
+        and (problem := _year_problem(key, value))
+    ]
+    if problems:
+        raise min(problems, key=lambda problem: problem[0])[1]
+
+
+def _shape_problem(spec: Body, error: ValidationError, sent: list[str]) -> _Problem:
+    """Return the refusal a shape error stands for, with its rank."""
+    if error.validator == "required":
+        # An error per missing key, each holding the whole list: all name the first declared.
+        missing = next(key for key in error.validator_value if key not in error.instance)
+        rank = (MISSING, error.validator_value.index(missing))
+        return rank, ApiError(422, "invalid", f"{missing} is required", missing)
+    if error.validator == "minProperties":
+        keys = ", ".join(spec.fields)
+        return (EMPTY, 0), ApiError(422, "invalid", f"nothing to change: give one of {keys}", None)
+    # Nothing else in the shape can fail (the body is an object whose keys are known by now):
+    # the JSON type of one key's value.
+    key = error.path[0]
+    types = error.validator_value
+    types = types if isinstance(types, list) else [types]
+    wanted = " or ".join(TYPE_NAMES[name] for name in types)
+    return (VALUE, sent.index(key)), ApiError(422, "invalid", f"{key} must be {wanted}", key)
+
+
+def _year_problem(key: str, value: str) -> ApiError | None:
+    """Return the refusal of a timestamp outside YEARS, which JSON Schema cannot bound."""
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return  # the service explains what is wrong with it
+        return None  # the service explains what is wrong with it
     try:
         year = moment.astimezone(UTC).year if moment.tzinfo else moment.year
     except OverflowError:
         year = moment.year
     if not YEARS[0] <= year <= YEARS[1]:
-        raise ApiError(422, "invalid", f"{key} must be between {YEARS[0]} and {YEARS[1]}", key)
+        return ApiError(422, "invalid", f"{key} must be between {YEARS[0]} and {YEARS[1]}", key)
+    return None
