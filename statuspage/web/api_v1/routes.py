@@ -154,6 +154,17 @@ def _created(event: Incident) -> ResponseReturnValue:
     return incident_json(event), 201, {"Location": url_for(f"api_v1.{view}", code=event.code)}
 
 
+def _change_event(
+    code: str, kind: str, spec: Body, change: Callable[..., object]
+) -> dict[str, Any]:
+    """Apply a staff change, given the body, to the event with this code; return the event."""
+    # The body first: a malformed request is refused as such even for an unknown code.
+    data = _body(spec)
+    event = _event(code, kind)
+    change(actor(), _config(), utcnow(), event, **data)
+    return incident_json(event)
+
+
 @route(
     "POST",
     "/incidents",
@@ -184,10 +195,7 @@ def get_incident(code: str) -> ResponseReturnValue:
 )
 def post_incident_update(code: str) -> ResponseReturnValue:
     """Post an update to an incident."""
-    data = _body(POST_UPDATE)
-    incident = _event(code, EventKind.INCIDENT)
-    staff.post_update(actor(), _config(), utcnow(), incident, **data)
-    return incident_json(incident), 201
+    return _change_event(code, EventKind.INCIDENT, POST_UPDATE, staff.post_update), 201
 
 
 @route(
@@ -199,10 +207,7 @@ def post_incident_update(code: str) -> ResponseReturnValue:
 )
 def change_incident(code: str) -> ResponseReturnValue:
     """Change an incident's name, impact or postmortem."""
-    data = _body(CHANGE_INCIDENT)
-    incident = _event(code, EventKind.INCIDENT)
-    staff.change_incident(actor(), _config(), utcnow(), incident, **data)
-    return incident_json(incident)
+    return _change_event(code, EventKind.INCIDENT, CHANGE_INCIDENT, staff.change_incident)
 
 
 @route(
@@ -242,10 +247,7 @@ def get_maintenance(code: str) -> ResponseReturnValue:
 )
 def edit_maintenance(code: str) -> ResponseReturnValue:
     """Change a maintenance's name, window or components."""
-    data = _body(EDIT_MAINTENANCE)
-    maintenance = _event(code, EventKind.MAINTENANCE)
-    staff.edit_maintenance(actor(), _config(), utcnow(), maintenance, **data)
-    return incident_json(maintenance)
+    return _change_event(code, EventKind.MAINTENANCE, EDIT_MAINTENANCE, staff.edit_maintenance)
 
 
 @route(
@@ -259,10 +261,7 @@ def edit_maintenance(code: str) -> ResponseReturnValue:
 )
 def post_maintenance_update(code: str) -> ResponseReturnValue:
     """Post an update to a maintenance."""
-    data = _body(POST_UPDATE)
-    maintenance = _event(code, EventKind.MAINTENANCE)
-    staff.post_update(actor(), _config(), utcnow(), maintenance, **data)
-    return incident_json(maintenance), 201
+    return _change_event(code, EventKind.MAINTENANCE, POST_UPDATE, staff.post_update), 201
 
 
 @route(
@@ -275,10 +274,7 @@ def post_maintenance_update(code: str) -> ResponseReturnValue:
 )
 def cancel_maintenance(code: str) -> ResponseReturnValue:
     """Cancel a maintenance."""
-    _body(NO_BODY)
-    maintenance = _event(code, EventKind.MAINTENANCE)
-    staff.cancel_maintenance(actor(), _config(), utcnow(), maintenance)
-    return incident_json(maintenance)
+    return _change_event(code, EventKind.MAINTENANCE, NO_BODY, staff.cancel_maintenance)
 
 
 def _component_result(component: Component) -> dict[str, Any]:
