@@ -189,6 +189,83 @@ def test_routes_outside_the_api_keep_their_own_errors(client) -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# The exact refusal of each check of a body's shape, and which one wins when several fail
+
+NESTED: Any = "operational"
+for _ in range(20):
+    NESTED = [NESTED]
+INCIDENT_KEYS = "name, status, body, impact, components, started_at, resolved_at, notify"
+
+
+def refused(
+    method: str, path: str, body: dict[str, Any], status: int, field: str | None, message: str
+) -> Any:
+    """Return one row: a body (sent with its keys in this order) and its exact refusal."""
+    return pytest.param(method, path, json.dumps(body), status, field, message, id=message)
+
+
+# fmt: off
+EXACT = [
+    # Unknown keys come first, named in the order sent, before any value is looked at.
+    refused("POST", "/incidents", {"size": 1, "colour": "red", "name": "x"}, 422, "size",
+            f"unknown fields: size, colour (allowed: {INCIDENT_KEYS})"),
+    refused("POST", "/incidents", VALID | {"colour": NESTED}, 422, "colour",
+            f"unknown field: colour (allowed: {INCIDENT_KEYS})"),
+    refused("POST", "/maintenances/{maintenance}/cancel", {"reason": "x"}, 422, "reason",
+            "unknown field: reason (allowed: none)"),
+    # Then depth and text no column can hold, before the types.
+    refused("POST", "/incidents", VALID | {"name": NESTED}, 400, None,
+            "the JSON nests deeper than 16"),
+    refused("POST", "/incidents", {"name": "nul\x00", "status": 5}, 422, "name",
+            "name contains a NUL character"),
+    # Then the required keys, in their declared order; null counts as missing.
+    refused("POST", "/incidents", {"name": 5}, 422, "status", "status is required"),
+    refused("POST", "/incidents", {"status": None, "name": None}, 422, "name",
+            "name is required"),
+    refused("PUT", "/components/analytics/status", {"status": None}, 422, "status",
+            "status is required"),
+    # Then each key's JSON type, and a timestamp's year, in the order the keys were sent.
+    refused("POST", "/incidents", {"notify": 1, "body": 2, "name": "x", "status": "resolved"},
+            422, "notify", "notify must be true or false or null"),
+    refused("POST", "/incidents", {"body": 2, "notify": 1, "name": "x", "status": "resolved"},
+            422, "body", "body must be a string or null"),
+    refused("POST", "/incidents", {"started_at": "1969-12-31T23:59:59Z", "name": 5,
+                                   "status": "investigating"}, 422, "started_at",
+            "started_at must be between 1970 and 9998"),
+    refused("POST", "/incidents", {"name": 5, "started_at": "1969-12-31T23:59:59Z",
+                                   "status": "investigating"}, 422, "name",
+            "name must be a string"),
+    refused("POST", "/maintenances", {"name": "x", "scheduled_for": 1, "components": "x",
+                                      "scheduled_until": "2030-01-01T00:00:00Z"}, 422,
+            "scheduled_for", "scheduled_for must be a string"),
+    refused("POST", "/maintenances", {"name": "x", "components": "analytics", "scheduled_for":
+                                      "2030-01-01T00:00:00Z", "scheduled_until":
+                                      "2030-01-01T02:00:00Z"}, 422, "components",
+            "components must be an array"),
+    # The body before the event: a malformed one is refused as such for an unknown code.
+    refused("POST", "/incidents/nope/updates", {"status": 5}, 422, "status",
+            "status must be a string"),
+    # Last, a change that changes nothing.
+    refused("PATCH", "/incidents/{incident}", {"name": None, "impact": None}, 422, None,
+            "nothing to change: give one of name, impact, postmortem"),
+    refused("PATCH", "/maintenances/{maintenance}", {}, 422, None,
+            "nothing to change: give one of name, scheduled_for, scheduled_until, components"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "field", "message"), EXACT)
+def test_each_shape_check_refuses_in_its_own_words(
+    client, auth, events, method, path, body, status, field, message
+) -> None:
+    response = client.open(
+        PREFIX + path.format(**events), method=method, headers=auth | JSON, data=body
+    )
+    assert response.status_code == status, response.json
+    assert response.json == {"error": CODES[status], "message": message, "field": field}
+
+
+# ---------------------------------------------------------------------------------------
 # Property: random JSON to every write endpoint never gets a 500, and every refusal is shaped
 
 # Each write endpoint with a body it accepts; the property test sends it with keys replaced.

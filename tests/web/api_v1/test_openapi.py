@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from jsonschema import Draft202012Validator
+
 from statuspage.web.api_v1 import PREFIX
 from statuspage.web.api_v1.routes import OPERATIONS
 from tests.web.api_v1.shared import OPEN
@@ -58,3 +60,17 @@ def test_openapi_error_shape_matches_the_errors(client) -> None:
     refused = client.post(f"{PREFIX}/incidents", json=OPEN)
     assert set(refused.json) == set(error["properties"]) == set(error["required"])
     assert refused.json["error"] in error["properties"]["error"]["enum"]
+
+
+def test_openapi_request_bodies_are_valid_json_schema(client) -> None:
+    # The same schemas check the requests: one that is not valid JSON Schema breaks its route.
+    paths = client.get(f"{PREFIX}/openapi.json").json["paths"]
+    bodies = [
+        operation["requestBody"]["content"]["application/json"]["schema"]
+        for item in paths.values()
+        for method, operation in item.items()
+        if method != "parameters" and "requestBody" in operation
+    ]
+    assert len(bodies) == 9
+    for schema in bodies:
+        Draft202012Validator.check_schema(schema)
