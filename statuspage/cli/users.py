@@ -7,7 +7,7 @@ import sys
 import click
 
 from statuspage.cli import cli
-from statuspage.web.auth import AccountError, create_user, disable_user, list_users
+from statuspage.staff.accounts import AccountError, create_user, disable_user, list_users
 
 
 def _stop(error: AccountError) -> None:
