@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from statuspage.config import StatusConfig
 from statuspage.engine import evaluate
 from statuspage.rules import DEFAULT_TEXTS, incident_impact, maintenance_status
-from statuspage.staff.service import Actor, audit, snapshot
+from statuspage.staff.writes import Actor, audit, snapshot
 from statuspage.store import limits
 from statuspage.store.db import db, new_code
 from statuspage.store.models import (

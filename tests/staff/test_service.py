@@ -8,7 +8,7 @@ import pytest
 
 from statuspage import staff
 from statuspage.reads.status import shown_statuses
-from statuspage.staff.service import CANCELLED_TEXT
+from statuspage.staff.maintenance import CANCELLED_TEXT
 from statuspage.store.db import db
 from statuspage.store.models import AuditEntry, Component, Incident, IncidentUpdate, UpdateRevision
 
