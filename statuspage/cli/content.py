@@ -9,7 +9,7 @@ import click
 from flask import current_app
 
 from statuspage.cli import cli, require_current_schema
-from statuspage.staff.content import sync_directory
+from statuspage.staff.content_sync import sync_directory
 from statuspage.store.db import utcnow
 
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from statuspage.cli import cli
 from statuspage.reads.status import shown_statuses
 from statuspage.staff import Actor, create_incident
-from statuspage.staff.content import ContentError, derived_code, parse_document
+from statuspage.staff.content_files import ContentError, derived_code, parse_document
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import (
     AuditEntry,
