@@ -24,6 +24,7 @@ from statuspage.staff.writes import (
     change_components,
     revise,
     snapshot,
+    staff_update,
     writing,
 )
 from statuspage.store import limits
@@ -103,15 +104,9 @@ def create_incident(
             updated_at=now,
         )
         db.session.add(incident)
-        update = IncidentUpdate(
-            incident=incident,
-            status=state,
-            body=text,
-            author=actor.name,
-            created_at=resolved if resolved and resolved < now else now,
-            display_at=resolved if resolved and resolved < now else now,
-            deliver_notifications=bool(notify),
-        )
+        # A past incident's first update is dated when it was resolved.
+        at = resolved if resolved and resolved < now else now
+        update = staff_update(incident, actor, at, status=state, body=text, notify=notify)
         change_components(incident, update, affected)
         db.session.add(update)
         write.audit_incident(incident, None)
@@ -140,15 +135,7 @@ def post_update(
     before = snapshot(incident)
 
     with writing(actor, "update.create", config, now) as write:
-        update = IncidentUpdate(
-            incident=incident,
-            status=state,
-            body=text,
-            author=actor.name,
-            created_at=now,
-            display_at=now,
-            deliver_notifications=bool(notify),
-        )
+        update = staff_update(incident, actor, now, status=state, body=text, notify=notify)
         change_components(incident, update, changes)
         db.session.add(update)
         apply_status(incident, state, now)

@@ -15,10 +15,10 @@ from statuspage.staff.validation import (
     valid_component_list,
     valid_text,
 )
-from statuspage.staff.writes import Actor, apply_status, snapshot, writing
+from statuspage.staff.writes import Actor, affect, apply_status, snapshot, staff_update, writing
 from statuspage.store import limits
 from statuspage.store.db import db
-from statuspage.store.models import AffectedComponent, Incident, IncidentUpdate
+from statuspage.store.models import Incident
 from statuspage.vocabulary import ComponentStatus, EventKind, Impact, MaintenanceStatus
 
 CANCELLED_TEXT = "This maintenance has been cancelled."
@@ -61,23 +61,9 @@ def schedule_maintenance(
             updated_at=now,
         )
         db.session.add(maintenance)
-        for component in chosen:
-            db.session.add(
-                AffectedComponent(
-                    incident=maintenance,
-                    component=component,
-                    status=ComponentStatus.UNDER_MAINTENANCE,
-                )
-            )
+        affect(maintenance, dict.fromkeys(chosen, ComponentStatus.UNDER_MAINTENANCE))
         db.session.add(
-            IncidentUpdate(
-                incident=maintenance,
-                status=MaintenanceStatus.SCHEDULED,
-                body=text,
-                author=actor.name,
-                created_at=now,
-                display_at=now,
-            )
+            staff_update(maintenance, actor, now, status=MaintenanceStatus.SCHEDULED, body=text)
         )
         if status != MaintenanceStatus.SCHEDULED:
             # Already begun (a window entered after its start): in progress at once.
@@ -138,15 +124,8 @@ def edit_maintenance(
                 if affected.component_id not in {c.id for c in chosen}:
                     db.session.delete(affected)
             present = {a.component_id for a in maintenance.affected}
-            for component in chosen:
-                if component.id not in present:
-                    db.session.add(
-                        AffectedComponent(
-                            incident=maintenance,
-                            component=component,
-                            status=ComponentStatus.UNDER_MAINTENANCE,
-                        )
-                    )
+            added = [component for component in chosen if component.id not in present]
+            affect(maintenance, dict.fromkeys(added, ComponentStatus.UNDER_MAINTENANCE))
         maintenance.updated_at = now
         write.audit_incident(maintenance, before)
         write.touch(previous + (chosen or []))
@@ -161,13 +140,8 @@ def cancel_maintenance(
     before = snapshot(maintenance)
     with writing(actor, "maintenance.cancel", config, now) as write:
         db.session.add(
-            IncidentUpdate(
-                incident=maintenance,
-                status=MaintenanceStatus.COMPLETED,
-                body=CANCELLED_TEXT,
-                author=actor.name,
-                created_at=now,
-                display_at=now,
+            staff_update(
+                maintenance, actor, now, status=MaintenanceStatus.COMPLETED, body=CANCELLED_TEXT
             )
         )
         apply_status(maintenance, MaintenanceStatus.COMPLETED, now)

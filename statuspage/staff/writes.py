@@ -149,6 +149,21 @@ def affect_only(incident: Incident, statuses: Mapping[Component, str]) -> None:
     affect(incident, statuses)
 
 
+def staff_update(
+    incident: Incident, actor: Actor, at: datetime, *, status: str, body: str, notify: bool = False
+) -> IncidentUpdate:
+    """Return a new update of the incident by `actor`, dated `at` (the caller adds it)."""
+    return IncidentUpdate(
+        incident=incident,
+        status=status,
+        body=body,
+        author=actor.name,
+        created_at=at,
+        display_at=at,
+        deliver_notifications=bool(notify),
+    )
+
+
 def change_components(
     incident: Incident, update: IncidentUpdate, changes: Mapping[Component, ComponentStatus]
 ) -> None:
