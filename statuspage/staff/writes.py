@@ -119,10 +119,11 @@ def writing(
     if write.incident is not None:
         write.target, write.after = f"incident:{write.incident.code}", snapshot(write.incident)
     audit(actor, action, write.target, write.before, write.after, now)
+    touched = [component.id for component in unique(write.components)]
     bump_version(now)
     db.session.commit()
-    for component in unique(write.components):
-        evaluate(component.id, config, now, cause)
+    for component_id in touched:
+        evaluate(component_id, config, now, cause)
 
 
 # ---------------------------------------------------------------------------------------
