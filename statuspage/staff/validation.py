@@ -122,12 +122,11 @@ def valid_component_statuses(value: Any, field: str) -> dict[Component, Componen
         return {}
     if not isinstance(value, Mapping):
         raise Invalid(f"{field} must be an object of component slug to status", field)
-    return {
-        valid_component(slug, f"{field}.{slug}"): valid_enum(
-            ComponentStatus, status, f"{field}.{slug}"
-        )
-        for slug, status in value.items()
-    }
+    statuses = {}
+    for slug, status in value.items():
+        where = f"{field}.{slug}"
+        statuses[valid_component(slug, where)] = valid_enum(ComponentStatus, status, where)
+    return statuses
 
 
 def valid_event_status(incident: Incident, value: Any, field: str = "status") -> str:
