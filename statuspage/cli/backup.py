@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
-from statuspage.cli import cli, require_current_schema
+from statuspage.cli.common import fail, require_current_schema
 from statuspage.staff.backup import BackupError, dumps, export_data, import_data
 from statuspage.store.db import utcnow
 
 
-@cli.command("export")
+@click.command("export")
+@with_appcontext
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def export_command(file: Path | None) -> None:
     """Write components, incidents, updates, history and uptime as JSON (stdout by default).
@@ -30,7 +31,8 @@ def export_command(file: Path | None) -> None:
         click.echo(f"exported to {file}", err=True)
 
 
-@cli.command("import")
+@click.command("import")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(file: Path) -> None:
     """Load an export into an empty database (after `statuspage db upgrade`)."""
@@ -39,7 +41,6 @@ def import_command(file: Path) -> None:
         data = json.loads(file.read_text(encoding="utf-8"))
         counts = import_data(data)
     except (BackupError, json.JSONDecodeError, UnicodeDecodeError, ValueError) as error:
-        click.echo(f"statuspage: {file}: {error}", err=True)
-        sys.exit(2)
+        fail(f"{file}: {error}")
     total = sum(counts.values())
     click.echo(f"imported {total} rows from {file} into {len(counts)} tables")

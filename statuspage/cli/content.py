@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
-from statuspage.cli import cli, require_current_schema
-from statuspage.staff.content import sync_directory
+from statuspage.cli.common import fail, require_current_schema
+from statuspage.staff.content_sync import sync_directory
 from statuspage.store.db import utcnow
 
 
-@cli.group("content")
+@click.group("content", cls=AppGroup)
 def content_group() -> None:
     """Import incident history written as files (content/incidents/*.md)."""
 
@@ -31,8 +32,7 @@ def content_sync(directory: Path | None) -> None:
     config = current_app.config["STATUS"]
     folder = directory or Path(config.path).parent / "incidents"
     if not folder.is_dir():
-        click.echo(f"statuspage: {folder}: no such folder", err=True)
-        sys.exit(2)
+        fail(f"{folder}: no such folder")
     reports = sync_directory(folder, config, utcnow())
     if not reports:
         click.echo(f"no incident files in {folder}")

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from datetime import datetime
-
 import click
+from flask.cli import AppGroup
 
-from statuspage.cli import cli
+from statuspage.cli.common import fail, when
 from statuspage.staff.tokens import SCOPES, TokenError, create_token, list_tokens, revoke_token
 
 
-def _stop(error: TokenError) -> None:
-    click.echo(f"statuspage: {error}", err=True)
-    sys.exit(2)
-
-
-def _when(moment: datetime | None, missing: str) -> str:
-    return moment.isoformat(timespec="minutes") if moment else missing
-
-
-@cli.group("token")
+@click.group("token", cls=AppGroup)
 def token_group() -> None:
     """Manage bearer tokens for the write API and probe agents."""
 
@@ -39,7 +28,7 @@ def token_create(name: str, scope: str) -> None:
     try:
         token = create_token(name, scope)
     except TokenError as error:
-        _stop(error)
+        fail(error)
     click.echo(f"created token {name.strip()!r} with scope {scope}.")
     click.echo("Copy it now: it cannot be shown again. Send it as `Authorization: Bearer <token>`.")
     # Last line, alone, so scripts can take it with `tail -n 1`.
@@ -55,9 +44,9 @@ def token_list() -> None:
             (
                 token.name,
                 token.scope,
-                _when(token.created_at, "-"),
-                _when(token.last_used_at, "never"),
-                _when(token.revoked_at, "-"),
+                when(token.created_at, "-"),
+                when(token.last_used_at, "never"),
+                when(token.revoked_at, "-"),
             )
         )
     if len(rows) == 1:
@@ -75,5 +64,5 @@ def token_revoke(name: str) -> None:
     try:
         token = revoke_token(name)
     except TokenError as error:
-        _stop(error)
-    click.echo(f"revoked token {token.name!r} (at {_when(token.revoked_at, '-')})")
+        fail(error)
+    click.echo(f"revoked token {token.name!r} (at {when(token.revoked_at, '-')})")

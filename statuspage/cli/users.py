@@ -5,17 +5,13 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import AppGroup
 
-from statuspage.cli import cli
-from statuspage.web.auth import AccountError, create_user, disable_user, list_users
-
-
-def _stop(error: AccountError) -> None:
-    click.echo(f"statuspage: {error}", err=True)
-    sys.exit(2)
+from statuspage.cli.common import fail, when
+from statuspage.staff.accounts import AccountError, create_user, disable_user, list_users
 
 
-@cli.group("user")
+@click.group("user", cls=AppGroup)
 def user_group() -> None:
     """Manage staff accounts."""
 
@@ -32,7 +28,7 @@ def user_create(email: str, password_stdin: bool) -> None:
     try:
         user = create_user(email, password)
     except AccountError as error:
-        _stop(error)
+        fail(error)
     click.echo(f"created {user.email}")
 
 
@@ -41,10 +37,7 @@ def user_list() -> None:
     """List staff accounts."""
     for user in list_users():
         state = "active" if user.active else "disabled"
-        last = (
-            user.last_sign_in_at.isoformat(timespec="minutes") if user.last_sign_in_at else "never"
-        )
-        click.echo(f"{user.email}  {state}  last sign-in: {last}")
+        click.echo(f"{user.email}  {state}  last sign-in: {when(user.last_sign_in_at, 'never')}")
 
 
 @user_group.command("disable")
@@ -54,5 +47,5 @@ def user_disable(email: str) -> None:
     try:
         user = disable_user(email)
     except AccountError as error:
-        _stop(error)
+        fail(error)
     click.echo(f"disabled {user.email}")

@@ -10,10 +10,10 @@ from flask_migrate import stamp
 from probes import Outcome, Result
 from statuspage import staff
 from statuspage.engine import ingest, roll_up, roll_up_days, sync_components
+from statuspage.staff.accounts import create_user
 from statuspage.staff.tokens import create_token
 from statuspage.store.db import db
 from statuspage.store.models import ApiToken, Component, Incident, User
-from statuspage.web.auth import create_user
 
 ALICE = staff.Actor("alice@capgo.app")
 SECRET_PASSWORD = "correct horse battery"

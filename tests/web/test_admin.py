@@ -6,10 +6,10 @@ import re
 
 import pytest
 
+from statuspage.staff.accounts import create_user
 from statuspage.store.db import db
 from statuspage.store.limits import ACTOR as MAX_EMAIL
 from statuspage.store.models import AuditEntry, Incident, IncidentUpdate, SignInFailure, User
-from statuspage.web.auth import create_user
 from tests.inert import live_markup
 
 PASSWORD = "correct horse battery"

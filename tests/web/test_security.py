@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import re
 
+from statuspage.staff.accounts import create_user
 from statuspage.staff.tokens import create_token
 from statuspage.store.db import db
 from statuspage.store.models import ApiToken, Incident, User
-from statuspage.web.auth import create_user
 from tests.staff.test_backup import populate
 
 PROBE_SECRET = "sk-probe-9d8c7b6a5f4e3d2c"

@@ -1,4 +1,4 @@
-"""The staff service layer: every writer's validation, audit and status effects."""
+"""Staff writes on incidents: validation, audit, revisions and status effects."""
 
 from __future__ import annotations
 
@@ -7,36 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from statuspage import staff
-from statuspage.reads.status import shown_statuses
-from statuspage.staff.service import CANCELLED_TEXT
 from statuspage.store.db import db
-from statuspage.store.models import AuditEntry, Component, Incident, IncidentUpdate, UpdateRevision
-
-ALICE = staff.Actor("alice@capgo.app")
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-def counts() -> tuple[int, ...]:
-    return tuple(
-        db.session.execute(db.select(db.func.count()).select_from(model)).scalar()
-        for model in (Incident, IncidentUpdate, AuditEntry, UpdateRevision)
-    )
-
-
-def shown(slug: str, now: datetime = NOW) -> str:
-    component = db.session.execute(db.select(Component).filter_by(slug=slug)).scalar_one()
-    return shown_statuses([component], now)[component.id].value
-
-
-def open_incident(app, **overrides):
-    values = {
-        "name": "Update checks failing",
-        "status": "investigating",
-        "body": "We are looking into it.",
-        "components": {"live-updates": "major_outage"},
-    }
-    values.update(overrides)
-    return staff.create_incident(ALICE, app.config["STATUS"], NOW, **values)
+from statuspage.store.models import AuditEntry
+from tests.staff.helpers import ALICE, NOW, counts, open_incident, shown
 
 
 def test_incident_lifecycle_moves_status_and_audits(app) -> None:
@@ -165,91 +138,3 @@ def test_postmortem_needs_a_resolved_incident(app) -> None:
         incident = open_incident(app)
         with pytest.raises(staff.Conflict):
             staff.change_incident(ALICE, app.config["STATUS"], NOW, incident, postmortem="early")
-
-
-def test_maintenance_schedule_edit_cancel(app) -> None:
-    config = app.config["STATUS"]
-    with app.app_context():
-        maintenance = staff.schedule_maintenance(
-            ALICE,
-            config,
-            NOW,
-            name="DB upgrade",
-            scheduled_for=NOW + timedelta(hours=1),
-            scheduled_until=NOW + timedelta(hours=2),
-            components=["analytics"],
-            body="Planned.",
-        )
-        assert maintenance.status == "scheduled" and maintenance.impact == "maintenance"
-        staff.edit_maintenance(
-            ALICE,
-            config,
-            NOW,
-            maintenance,
-            scheduled_until=NOW + timedelta(hours=3),
-            components=["analytics", "live-updates"],
-        )
-        assert sorted(a.component.slug for a in maintenance.affected) == [
-            "analytics",
-            "live-updates",
-        ]
-        assert shown("analytics", NOW + timedelta(hours=2)) == "under_maintenance"
-        staff.cancel_maintenance(ALICE, config, NOW + timedelta(minutes=30), maintenance)
-        assert maintenance.status == "completed"
-        assert maintenance.updates[0].body == CANCELLED_TEXT
-        assert shown("analytics", NOW + timedelta(hours=2)) == "operational"
-        with pytest.raises(staff.Conflict):
-            staff.cancel_maintenance(ALICE, config, NOW, maintenance)
-
-
-def test_maintenance_already_begun_is_in_progress_at_once(app) -> None:
-    with app.app_context():
-        maintenance = staff.schedule_maintenance(
-            ALICE,
-            app.config["STATUS"],
-            NOW,
-            name="Now",
-            scheduled_for=NOW - timedelta(minutes=5),
-            scheduled_until=NOW + timedelta(hours=1),
-            components=["analytics"],
-        )
-        assert maintenance.status == "in_progress"
-        assert [u.status for u in maintenance.updates] == ["in_progress", "scheduled"]
-
-
-@pytest.mark.parametrize(
-    ("values", "field"),
-    [
-        ({"scheduled_until": NOW - timedelta(hours=1)}, "scheduled_until"),
-        ({"components": []}, "components"),
-        ({"components": ["nope"]}, "components[0]"),
-        ({"scheduled_for": "soon"}, "scheduled_for"),
-    ],
-)
-def test_invalid_maintenance_changes_nothing(app, values, field) -> None:
-    base = {
-        "name": "DB",
-        "scheduled_for": NOW,
-        "scheduled_until": NOW + timedelta(hours=1),
-        "components": ["analytics"],
-    }
-    with app.app_context():
-        before = counts()
-        with pytest.raises(staff.Invalid) as raised:
-            staff.schedule_maintenance(ALICE, app.config["STATUS"], NOW, **(base | values))
-        assert raised.value.field == field
-        db.session.rollback()
-        assert counts() == before
-
-
-def test_manual_component_status(app) -> None:
-    config = app.config["STATUS"]
-    with app.app_context():
-        staff.set_component_status(ALICE, config, NOW, "analytics", "degraded_performance")
-        assert shown("analytics") == "degraded_performance"
-        staff.set_component_status(ALICE, config, NOW, "analytics", None)
-        assert shown("analytics") == "operational"
-        with pytest.raises(staff.NotFound):
-            staff.set_component_status(ALICE, config, NOW, "nope", None)
-        with pytest.raises(staff.Invalid):
-            staff.set_component_status(ALICE, config, NOW, "analytics", "sideways")

@@ -1,9 +1,9 @@
-"""Incident files: content/incidents/*.md imported by `statuspage content sync`."""
+"""Incident files synced: content/incidents/*.md imported by `statuspage content sync`."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from statuspage.cli import cli
 from statuspage.reads.status import shown_statuses
 from statuspage.staff import Actor, create_incident
-from statuspage.staff.content import ContentError, derived_code, parse_document
+from statuspage.staff.content_files import derived_code
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import (
     AuditEntry,
@@ -22,62 +22,9 @@ from statuspage.store.models import (
     StatusChange,
     UpdateRevision,
 )
+from tests.staff.content_samples import ANALYTICS, FULL, MAINTENANCE, at
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-
-FULL = """\
-+++
-title = "Update checks failing in Europe"
-impact = "major"
-components = { live-updates = "partial_outage" }
-started = 2026-03-01T10:02:00Z
-resolved = 2026-03-01T11:30:00Z
-+++
-
-## 2026-03-01 10:05 UTC · Investigating
-We are investigating failing update checks in Europe.
-
-## 2026-03-01 10:40 UTC · Identified
-The Europe read replica is out of connections.
-
-## 2026-03-01 11:30 UTC · Resolved
-Update checks are healthy again.
-
-## Postmortem
-A configuration change lowered the **connection limit**.
-"""
-
-MAINTENANCE = """\
-+++
-title = "Database upgrade"
-kind = "maintenance"
-components = ["app-management", "analytics"]
-scheduled_for = 2026-02-10T02:00:00Z
-scheduled_until = 2026-02-10T03:00:00Z
-+++
-
-## 2026-02-03 09:00 UTC · Scheduled
-We will upgrade the main database.
-
-## 2026-02-10 02:00 UTC · In progress
-
-## 2026-02-10 02:48 UTC · Completed
-The upgrade is done.
-"""
-
-ANALYTICS = """\
-+++
-title = "Statistics delayed"
-components = ["analytics"]
-+++
-
-## 2026-04-02 08:00 UTC - Investigating
-Device statistics are delayed.
-
-## 2026-04-02 09:00 UTC - Resolved
-Statistics are up to date.
-"""
 
 
 @pytest.fixture
@@ -111,10 +58,6 @@ def row_counts() -> dict[str, int]:
         table.name: db.session.execute(db.select(db.func.count()).select_from(table)).scalar()
         for table in db.metadata.sorted_tables
     }
-
-
-def at(hour: int, minute: int, day: int = 1, month: int = 3) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------------------------
@@ -384,45 +327,6 @@ def test_the_example_imports_and_the_live_folder_holds_only_its_readme(app, runn
 
 
 # ---------------------------------------------------------------------------------------
-# The heading grammar
-
-
-@pytest.mark.parametrize(
-    ("heading", "moment", "status"),
-    [
-        ("2026-03-01 10:05 UTC · Investigating", at(10, 5), "investigating"),
-        ("2026-03-01 10:05 UTC - identified", at(10, 5), "identified"),
-        ("2026-03-01 10:05 UTC — Monitoring", at(10, 5), "monitoring"),
-        ("2026-03-01 10:05:30 Z | Resolved", at(10, 5) + timedelta(seconds=30), "resolved"),
-        ("2026-03-01T10:05Z Investigating", at(10, 5), "investigating"),
-        ("2026-03-01 12:05 +02:00 · Investigating", at(10, 5), "investigating"),
-        ("2026-03-01 05:05 -0500 - Investigating", at(10, 5), "investigating"),
-        ("2026-03-01 11:05 Europe/Paris: Investigating", at(10, 5), "investigating"),
-        ("2026-03-01 10:05 utc · INVESTIGATING ##", at(10, 5), "investigating"),
-    ],
-)
-def test_update_headings(heading: str, moment: datetime, status: str) -> None:
-    text = f'+++\ntitle = "T"\n+++\n\n## {heading}\nText.\n'
-    document = parse_document(text, "incidents/t.md", NOW)
-    [update] = document.updates
-    assert (update.at, update.status, update.body) == (moment, status, "Text.")
-
-
-def test_maintenance_status_words_with_spaces_and_newest_first_order() -> None:
-    text = MAINTENANCE.replace("In progress", "in-progress")
-    sections = text.split("\n## ")
-    reordered = "\n## ".join([sections[0], *reversed(sections[1:])])
-    document = parse_document(reordered, "incidents/m.md", NOW)
-    assert [u.status for u in document.updates] == ["scheduled", "in_progress", "completed"]
-
-
-def test_a_heading_inside_a_code_block_is_body_text() -> None:
-    text = FULL.replace("Update checks are healthy again.", "```\n## not a heading\n```")
-    document = parse_document(text, "incidents/t.md", NOW)
-    assert document.updates[-1].body == "```\n## not a heading\n```"
-
-
-# ---------------------------------------------------------------------------------------
 # Invalid files: named with file and field, nothing imported, the others still are
 
 
@@ -555,16 +459,6 @@ def test_a_code_of_an_incident_not_from_a_file_is_refused(app, runner, folder) -
     assert result.exit_code == 2
     assert result.output.startswith(f"error: {folder / 'a.md'}: code: ")
     assert "not imported from a file" in result.output
-
-
-def test_parse_errors_name_the_field() -> None:
-    with pytest.raises(ContentError) as caught:
-        parse_document(FULL.replace("· Identified", "· Fixed"), "incidents/t.md", NOW)
-    assert caught.value.field == "line 12"
-    assert caught.value.message == (
-        "unknown status 'Fixed': an incident's statuses are Investigating, Identified, "
-        "Monitoring, Resolved, Postmortem"
-    )
 
 
 # ---------------------------------------------------------------------------------------

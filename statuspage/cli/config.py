@@ -1,0 +1,53 @@
+"""`statuspage config check`: validate the configuration file and summarise it."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask.cli import AppGroup
+
+from probes import describe, missing_env
+from statuspage.cli.common import config_path, fail
+from statuspage.config import ConfigError, StatusConfig, load_config
+
+
+@click.group("config", cls=AppGroup)
+def config_group() -> None:
+    """Inspect the configuration file."""
+
+
+@config_group.command("check", with_appcontext=False)
+def config_check() -> None:
+    """Validate the configuration file and print a summary of it."""
+    try:
+        config = load_config(config_path())
+    except ConfigError as error:
+        fail(error)
+    click.echo(describe_config(config))
+
+
+def describe_config(config: StatusConfig) -> str:
+    """Return a readable summary of a valid configuration."""
+    site = config.site
+    lines = [
+        f"{config.path}: OK",
+        f"site: {site.name} at {site.url}, times in {site.timezone}",
+        f"components ({len(config.components)}):",
+    ]
+    for component in config.components:
+        group = f"  [group: {component.group}]" if component.group else ""
+        lines.append(f"  {component.slug}: {component.name}{group}")
+        for probe in component.probes:
+            missing = missing_env(probe, os.environ)
+            state = f"NOT CONFIGURED (set {', '.join(missing)})" if missing else "configured"
+            shown = describe(probe)
+            headers = "".join(f", {name}: {value}" for name, value in shown["headers"].items())
+            lines.append(
+                f"    - {probe.name} [{probe.key}]: {shown['method']} {shown['url']}{headers}, "
+                f"every {probe.interval_s:g} s, timeout {probe.timeout_s:g} s: {state}"
+            )
+    probes = config.probes
+    ready = [p for p in probes if not missing_env(p, os.environ)]
+    lines.append(f"probes: {len(ready)} configured, {len(probes) - len(ready)} not configured")
+    return "\n".join(lines)
