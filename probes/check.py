@@ -20,9 +20,9 @@ from typing import Any
 import requests
 
 from probes.definitions import Outcome, ProbeDefinition, expand, missing_env
-from probes.redact import _ACTIVE_SECRETS, scrub, secret_values
+from probes.redact import ACTIVE_SECRETS, scrub, secret_values
 from probes.results import Result
-from probes.transport import _SHOWN_CHARS, _Answer, _classify, _Deadline, _exchange, new_session
+from probes.transport import SHOWN_CHARS, Answer, Deadline, classify, exchange, new_session
 
 logger = logging.getLogger("probes")
 
@@ -44,7 +44,7 @@ def _utcnow() -> datetime:
 def _clean(text: str, secrets: Iterable[str]) -> str:
     """Return server-supplied text fit for a reason: scrubbed, one line, at most 60 chars."""
     text = _CONTROL_CHARS.sub(" ", scrub(text, secrets)).strip()
-    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 def _show(value: Any, secrets: Iterable[str]) -> str:
@@ -112,7 +112,7 @@ def _statuses(statuses: tuple[int, ...]) -> str:
 _NOT_PARSED = object()
 
 
-def _parse_json(answer: _Answer) -> Any:
+def _parse_json(answer: Answer) -> Any:
     """Return the body as JSON, or ``_NOT_PARSED`` when it is not (or was cut short)."""
     if answer.truncated:
         return _NOT_PARSED
@@ -122,7 +122,7 @@ def _parse_json(answer: _Answer) -> Any:
         return _NOT_PARSED
 
 
-def _text(answer: _Answer) -> str:
+def _text(answer: Answer) -> str:
     """Return the body as text, in its declared charset (UTF-8 when none)."""
     match = _CHARSET.search(answer.content_type)
     try:
@@ -132,7 +132,7 @@ def _text(answer: _Answer) -> str:
 
 
 def _judge(
-    definition: ProbeDefinition, answer: _Answer, latency_ms: float, secrets: Iterable[str]
+    definition: ProbeDefinition, answer: Answer, latency_ms: float, secrets: Iterable[str]
 ) -> tuple[Outcome, str]:
     """Return the outcome and reason for a complete answer."""
     status = answer.status
@@ -193,19 +193,19 @@ def run_probe(
     secret_headers = frozenset(
         name.lower() for name, value in definition.headers.items() if "${" in value
     )
-    answer = _Answer()
+    answer = Answer()
     own_session = session is None
     session = session or new_session()
     logger.debug("probe %s: %s %s", definition.key, definition.method, definition.url)
     started_at = now()
     start = clock()
     try:
-        with _ACTIVE_SECRETS.hold(secrets), _Deadline(definition.timeout_s) as deadline:
+        with ACTIVE_SECRETS.hold(secrets), Deadline(definition.timeout_s) as deadline:
             try:
-                _exchange(session, request, secret_headers, deadline, answer)
+                exchange(session, request, secret_headers, deadline, answer)
             except Exception as exc:
                 latency_ms = (clock() - start) * 1000
-                reason = _classify(exc, deadline.seconds, deadline.expired)
+                reason = classify(exc, deadline.seconds, deadline.expired)
                 if reason is None:
                     raise
                 outcome = Outcome.DOWN

@@ -92,7 +92,7 @@ class _ActiveSecrets:
             return list(self._counts)
 
 
-_ACTIVE_SECRETS = _ActiveSecrets()
+ACTIVE_SECRETS = _ActiveSecrets()
 
 
 class _ScrubSecrets(logging.Filter):
@@ -100,7 +100,7 @@ class _ScrubSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Scrub the message and any traceback text; never drop the record."""
-        secrets = _ACTIVE_SECRETS.snapshot()
+        secrets = ACTIVE_SECRETS.snapshot()
         if not secrets:
             return True
         try:

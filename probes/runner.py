@@ -16,7 +16,7 @@ from probes import check
 from probes.definitions import Outcome, ProbeDefinition, missing_env
 from probes.redact import scrub, secret_values
 from probes.results import Result
-from probes.transport import _timeout_reason, format_seconds
+from probes.transport import format_seconds, timeout_reason
 
 logger = logging.getLogger("probes")
 
@@ -205,6 +205,6 @@ class ProbeRunner:
             location=location,
             started_at=task.started_at or datetime.now(UTC),
             outcome=Outcome.DOWN,
-            reason=_timeout_reason(definition.timeout_s),
+            reason=timeout_reason(definition.timeout_s),
             latency_ms=(time.monotonic() - started) * 1000,
         )

@@ -43,7 +43,7 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_REDIRECTS = 5
 
 _READ_SIZE = 16 * 1024
-_SHOWN_CHARS = 60
+SHOWN_CHARS = 60
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Credentials that must not follow a redirect to another host.
 _CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
@@ -54,7 +54,7 @@ def format_seconds(seconds: float) -> str:
     return f"{round(seconds, 3):g} s"
 
 
-def _timeout_reason(timeout_s: float) -> str:
+def timeout_reason(timeout_s: float) -> str:
     """Return the reason for a probe that ran out of time."""
     return f"timeout after {format_seconds(timeout_s)}"
 
@@ -64,7 +64,7 @@ def _timeout_reason(timeout_s: float) -> str:
 _local = threading.local()
 
 
-class _Deadline:
+class Deadline:
     """A whole-exchange deadline that shuts down the probe's sockets when it passes."""
 
     def __init__(self, seconds: float) -> None:
@@ -76,7 +76,7 @@ class _Deadline:
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.daemon = True
 
-    def __enter__(self) -> _Deadline:
+    def __enter__(self) -> Deadline:
         """Start the timer and let connections made by this thread register with it."""
         _local.deadline = self
         self._timer.start()
@@ -124,7 +124,7 @@ def _shutdown(sock: socket.socket) -> None:
 
 def _watch_current(sock: socket.socket | None) -> None:
     """Hand a fresh connection's socket to the deadline of the probe running in this thread."""
-    deadline: _Deadline | None = getattr(_local, "deadline", None)
+    deadline: Deadline | None = getattr(_local, "deadline", None)
     if deadline is not None:
         deadline.watch(sock)
 
@@ -197,7 +197,7 @@ class _Failure(Exception):
 
 
 @dataclass
-class _Answer:
+class Answer:
     """What the final response said, filled in as it arrives."""
 
     status: int | None = None
@@ -206,7 +206,7 @@ class _Answer:
     content_type: str = ""
 
 
-def _read_body(response: requests.Response, deadline: _Deadline) -> tuple[bytes, bool]:
+def _read_body(response: requests.Response, deadline: Deadline) -> tuple[bytes, bool]:
     """Read at most 1 MiB of the body before the deadline; return it and whether more came."""
     raw = response.raw
     chunks: list[bytes] = []
@@ -214,7 +214,7 @@ def _read_body(response: requests.Response, deadline: _Deadline) -> tuple[bytes,
     while size <= MAX_BODY_BYTES:  # one read past the limit tells "exactly 1 MiB" from "more"
         remaining = deadline.remaining()
         if remaining <= 0:
-            raise _Failure(_timeout_reason(deadline.seconds))
+            raise _Failure(timeout_reason(deadline.seconds))
         sock = getattr(getattr(raw, "connection", None), "sock", None)
         if sock is not None:
             # Backstop for sessions without the deadline timer: no single read outlives it.
@@ -227,7 +227,7 @@ def _read_body(response: requests.Response, deadline: _Deadline) -> tuple[bytes,
         size += len(chunk)
     if deadline.expired:
         # The timer's shutdown looks like end-of-file to a body delimited by the connection.
-        raise _Failure(_timeout_reason(deadline.seconds))
+        raise _Failure(timeout_reason(deadline.seconds))
     body = b"".join(chunks)
     return body[:MAX_BODY_BYTES], size > MAX_BODY_BYTES
 
@@ -249,12 +249,12 @@ def _decode_content(body: bytes, encoding: str) -> tuple[bytes, bool] | None:
     return None
 
 
-def _exchange(
+def exchange(
     session: requests.Session,
     request: ProbeDefinition,
     secret_headers: frozenset[str],
-    deadline: _Deadline,
-    answer: _Answer,
+    deadline: Deadline,
+    answer: Answer,
 ) -> None:
     """Send the request, follow redirects by hand and read the final body into ``answer``."""
     method, url, body = request.method, request.url, request.json
@@ -266,7 +266,7 @@ def _exchange(
     for hop in range(MAX_REDIRECTS + 1):
         remaining = deadline.remaining()
         if remaining <= 0:
-            raise _Failure(_timeout_reason(deadline.seconds))
+            raise _Failure(timeout_reason(deadline.seconds))
         # Redirects are followed here, not by requests: requests reads each redirect body in
         # full (unbounded, undeadlined) and would restart the timeout on every hop.
         response = session.request(
@@ -326,7 +326,7 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 def _ssl_reason(error: ssl.SSLError) -> str:
     """Return a short reason from OpenSSL's reason code (``WRONG_VERSION_NUMBER``)."""
     code = error.reason if isinstance(error.reason, str) else ""
-    text = re.sub(r"[^a-z0-9]+", " ", code.lower()).strip()[:_SHOWN_CHARS]
+    text = re.sub(r"[^a-z0-9]+", " ", code.lower()).strip()[:SHOWN_CHARS]
     return text or "handshake failed"
 
 
@@ -346,7 +346,7 @@ _CUT_SHORT = (
 _CONNECTION = (requests.ConnectionError, OSError, http.client.HTTPException)
 
 
-def _classify(exc: Exception, timeout_s: float, expired: bool = False) -> str | None:
+def classify(exc: Exception, timeout_s: float, expired: bool = False) -> str | None:
     """Return the public reason for a failed exchange, or None for an unexpected error."""
     if isinstance(exc, _Failure):
         return exc.reason
@@ -362,7 +362,7 @@ def _classify(exc: Exception, timeout_s: float, expired: bool = False) -> str | 
         for c in causes
     )
     if expired or timed_out:
-        return _timeout_reason(timeout_s)
+        return timeout_reason(timeout_s)
     if first(ssl.SSLCertVerificationError):
         return "TLS: certificate verify failed"
     ssl_error = first(ssl.SSLError)
@@ -394,4 +394,4 @@ def describe_error(exc: Exception, timeout_s: float) -> str:
 
     For requests made outside a probe run, such as an agent sending its results.
     """
-    return _classify(exc, timeout_s) or f"request failed: {type(exc).__name__}"
+    return classify(exc, timeout_s) or f"request failed: {type(exc).__name__}"

@@ -28,7 +28,7 @@ log = logging.getLogger("probes.agent")
 
 RESULTS_PATH = "/api/v1/results"
 SEND_TIMEOUT_S = 30.0
-_SHOWN_CHARS = 300
+SHOWN_CHARS = 300
 
 
 def check_site_url(url: str) -> str:
@@ -176,7 +176,7 @@ def _shown(text: Any) -> str:
     if not isinstance(text, str):
         return ""
     text = re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip()
-    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 def _retry_after(response: requests.Response) -> float | None:

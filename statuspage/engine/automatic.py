@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from probes.definitions import DEFAULT_FAILURES_TO_OPEN
 from statuspage.config import StatusConfig
+from statuspage.reads.status import open_staff_incident
 from statuspage.rules import (
     ProbeFailure,
     failure_update,
@@ -31,7 +32,6 @@ from statuspage.store.models import (
 )
 from statuspage.vocabulary import (
     IMPACT_SEVERITY,
-    UNRESOLVED_INCIDENT_STATUSES,
     ComponentStatus,
     EventKind,
     Impact,
@@ -63,7 +63,7 @@ def reconcile_incidents(
     was = previous or ComponentStatus.OPERATIONAL
     changed_status = current != was
     open_auto = _open_automatic_incident(component.id)
-    staff = _open_staff_incident(component.id)
+    staff = open_staff_incident(component.id)
 
     if current != ComponentStatus.OPERATIONAL:
         if in_maintenance:
@@ -118,21 +118,6 @@ def _open_automatic_incident(component_id: int) -> Incident | None:
         .join(OpenAutomaticIncident, OpenAutomaticIncident.incident_id == Incident.id)
         .where(OpenAutomaticIncident.component_id == component_id)
         .options(selectinload(Incident.updates), selectinload(Incident.affected))
-    ).scalar()
-
-
-def _open_staff_incident(component_id: int) -> Incident | None:
-    return db.session.execute(
-        db.select(Incident)
-        .join(AffectedComponent, AffectedComponent.incident_id == Incident.id)
-        .where(
-            AffectedComponent.component_id == component_id,
-            Incident.kind == EventKind.INCIDENT,
-            Incident.automatic.is_(False),
-            Incident.status.in_(UNRESOLVED_INCIDENT_STATUSES),
-        )
-        .order_by(Incident.started_at.desc())
-        .limit(1)
     ).scalar()
 
 

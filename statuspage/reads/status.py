@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 
 from statuspage.rules import effective_status, maintenance_status, worst_status
 from statuspage.store.db import db
@@ -63,20 +63,36 @@ def maintenance_covering(component_id: int, now: datetime) -> Incident | None:
     return None
 
 
+def _staff_incident_affects(component_id: int) -> tuple[ColumnElement[bool], ...]:
+    """Return the conditions of an unresolved staff incident affecting a component."""
+    return (
+        AffectedComponent.component_id == component_id,
+        Incident.kind == EventKind.INCIDENT,
+        Incident.automatic.is_(False),
+        Incident.status.in_(UNRESOLVED_INCIDENT_STATUSES),
+    )
+
+
 def staff_incident_status(component_id: int) -> ComponentStatus | None:
     """Return the worst status unresolved staff incidents give a component, if any."""
     statuses = db.session.execute(
         db.select(AffectedComponent.status)
         .join(Incident, Incident.id == AffectedComponent.incident_id)
-        .where(
-            AffectedComponent.component_id == component_id,
-            Incident.kind == EventKind.INCIDENT,
-            Incident.automatic.is_(False),
-            Incident.status.in_(UNRESOLVED_INCIDENT_STATUSES),
-        )
+        .where(*_staff_incident_affects(component_id))
     ).scalars()
     known = list(statuses)
     return worst_status(known) if known else None
+
+
+def open_staff_incident(component_id: int) -> Incident | None:
+    """Return the newest unresolved staff incident affecting a component, if any."""
+    return db.session.execute(
+        db.select(Incident)
+        .join(AffectedComponent, AffectedComponent.incident_id == Incident.id)
+        .where(*_staff_incident_affects(component_id))
+        .order_by(Incident.started_at.desc())
+        .limit(1)
+    ).scalar()
 
 
 def newest_result_at() -> datetime | None:
