@@ -26,6 +26,9 @@ from statuspage.web.forwarding import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The largest form the admin takes (a 100,000-character postmortem, percent-encoded), refused
+# from its Content-Length before a byte of it is read; the write API sets its own limits.
+MAX_FORM_BYTES = 1024 * 1024
 DEFAULT_CONFIG = PROJECT_ROOT / "content" / "status.toml"
 MIGRATIONS = Path(__file__).resolve().parent / "store" / "migrations"
 
@@ -40,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, dev_secret_key: boo
     app = Flask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(_settings_from_environment(app))
+    app.config.update(MAX_CONTENT_LENGTH=MAX_FORM_BYTES, MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES)
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
