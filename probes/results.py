@@ -170,6 +170,9 @@ def _http_status(value: Any) -> int | None:
     """Return an HTTP status code: null, or an integer from 100 to 599."""
     if value is None:
         return None
+    # JSON does not tell 200 from 200.0 (JSON Schema calls both an integer): take either.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 100 <= value <= 599:
         raise InvalidResult("http_status", "must be an integer from 100 to 599, or null")
     return value

@@ -79,17 +79,20 @@ def create_incident(
     state = valid_enum(IncidentStatus, status, "status")
     text = valid_text(body, "body", limit=limits.BODY, required=False) or DEFAULT_TEXTS[state]
     affected = valid_component_statuses(components, "components")
-    chosen = (
-        None if impact in (None, "", "from_components") else valid_enum(Impact, impact, "impact")
-    )
-    started = now if started_at in (None, "") else valid_aware(started_at, "started_at")
+    # Only None means "not given": an empty string is a value, and not a valid one.
+    chosen = None if impact in (None, "from_components") else valid_enum(Impact, impact, "impact")
+    started = now if started_at is None else valid_aware(started_at, "started_at")
     if started > now:
         raise Invalid("started_at is in the future", "started_at")
     resolved = None
     if state in RESOLVED_INCIDENT_STATUSES:
-        resolved = now if resolved_at in (None, "") else valid_aware(resolved_at, "resolved_at")
+        resolved = now if resolved_at is None else valid_aware(resolved_at, "resolved_at")
         if resolved < started:
             raise Invalid("resolved_at is before started_at", "resolved_at")
+        if resolved > now:
+            raise Invalid("resolved_at is in the future", "resolved_at")
+    elif resolved_at is not None:
+        raise Invalid("resolved_at goes only with status resolved or postmortem", "resolved_at")
 
     with writing(actor, "incident.create", config, now) as write:
         incident = Incident(
@@ -181,7 +184,7 @@ def change_incident(
 ) -> Incident:
     """Rename an incident, set its impact, or publish its postmortem (resolved incidents only)."""
     title = valid_text(name, "name", limit=limits.EVENT_NAME, required=False)
-    chosen = None if impact in (None, "") else valid_enum(Impact, impact, "impact")
+    chosen = None if impact is None else valid_enum(Impact, impact, "impact")
     text = valid_text(postmortem, "postmortem", limit=limits.POSTMORTEM, required=False)
     if text is not None and (
         incident.kind != EventKind.INCIDENT or incident.status not in RESOLVED_INCIDENT_STATUSES

@@ -105,12 +105,12 @@ def edit_maintenance(
     title = valid_text(name, "name", limit=limits.EVENT_NAME, required=False)
     start = (
         maintenance.scheduled_for
-        if scheduled_for in (None, "")
+        if scheduled_for is None
         else valid_aware(scheduled_for, "scheduled_for")
     )
     end = (
         maintenance.scheduled_until
-        if scheduled_until in (None, "")
+        if scheduled_until is None
         else valid_aware(scheduled_until, "scheduled_until")
     )
     if end <= start:

@@ -19,7 +19,13 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from statuspage.store import limits
 from statuspage.store.text import uncarried
-from statuspage.vocabulary import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
+from statuspage.vocabulary import (
+    UNRESOLVED_INCIDENT_STATUSES,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    MaintenanceStatus,
+)
 from statuspage.web.api_v1.errors import ApiError, too_large
 
 MAX_BYTES = 64 * 1024
@@ -48,8 +54,10 @@ class Body:
     needs_one: bool = False
     # A body that may be left out entirely (an action with no parameters).
     optional: bool = False
+    # Rules between keys, for the document (the service checks them, in its own words).
+    between: dict[str, Any] | None = None
 
-    def schema(self) -> dict[str, Any]:
+    def schema(self, *, between: bool = True) -> dict[str, Any]:
         """Return the JSON Schema of the whole object."""
         schema: dict[str, Any] = {
             "type": "object",
@@ -60,6 +68,8 @@ class Body:
             schema["required"] = list(self.required)
         if self.needs_one:
             schema["minProperties"] = 1
+        if between and self.between:
+            schema.update(self.between)
         return schema
 
     @cached_property
@@ -71,7 +81,7 @@ class Body:
     def shape_validator(self) -> Draft202012Validator:
         """Return the validator of the object's shape: required keys, each key's JSON type."""
         types = {key: {"type": field["type"]} for key, field in self.fields.items()}
-        return Draft202012Validator(dict(self.schema(), properties=types))
+        return Draft202012Validator(dict(self.schema(between=False), properties=types))
 
 
 def enum_values(enum: type) -> list[str]:
@@ -87,17 +97,33 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-NAME = {"type": "string", "minLength": 1, "maxLength": limits.EVENT_NAME}
+# Text every format can carry (statuspage.store.text), as patterns the document can state:
+# any such text, and such text with something more than spaces in it (a name).
+_UNCARRIED = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ud800-\\udfff\\ufffe\\uffff"
+CARRIED = f"^[^{_UNCARRIED}]*$"
+CARRIED_WORDS = f"^[^{_UNCARRIED}]*[^{_UNCARRIED}\\s][^{_UNCARRIED}]*$"
+NAME = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": limits.EVENT_NAME,
+    "pattern": CARRIED_WORDS,
+}
 TEXT = {
     "type": "string",
     "maxLength": limits.BODY,
+    "pattern": CARRIED,
     "description": "Markdown, stored as written. Empty or left out: the status's usual text.",
 }
+# The years YEARS allows, as the start of an ISO 8601 date.
+YEAR_PATTERN = "^(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9])-"
 WHEN = {
     "type": "string",
     "format": "date-time",
+    "pattern": YEAR_PATTERN,
     "description": f"ISO 8601 with an offset (Z or +02:00), years {YEARS[0]} to {YEARS[1]}.",
 }
+# A component slug of this site: the document lists the site's own (see openapi.py).
+SLUG = {"type": "string", "description": "A component slug of this site."}
 NOTIFY = {"type": "boolean", "description": "Ask subscribers to be notified of this update."}
 INCIDENT_STATUS = {"type": "string", "enum": enum_values(IncidentStatus)}
 ANY_STATUS = {
@@ -112,10 +138,11 @@ IMPACT = {
 }
 COMPONENT_CHANGES = {
     "type": "object",
+    "propertyNames": SLUG,
     "additionalProperties": COMPONENT_STATUS,
     "description": "Component slug to the status this event gives it.",
 }
-SLUGS = {"type": "array", "items": {"type": "string"}, "minItems": 1}
+SLUGS = {"type": "array", "items": SLUG, "minItems": 1}
 
 CREATE_INCIDENT = Body(
     {
@@ -135,6 +162,11 @@ CREATE_INCIDENT = Body(
         "notify": nullable(NOTIFY),
     },
     required=("name", "status"),
+    between={
+        # A resolution time goes only with a resolved incident.
+        "if": {"properties": {"status": {"enum": [s.value for s in UNRESOLVED_INCIDENT_STATUSES]}}},
+        "then": {"properties": {"resolved_at": {"type": "null"}}},
+    },
 )
 POST_UPDATE = Body(
     {

@@ -6,7 +6,7 @@ so the document cannot drift from the code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +14,10 @@ from statuspage.vocabulary import Impact
 from statuspage.web.api_v1 import PREFIX
 from statuspage.web.api_v1.bodies import (
     ANY_STATUS,
+    CARRIED,
     COMPONENT_STATUS,
     MAX_BYTES,
+    SLUG,
     Body,
     enum_values,
     nullable,
@@ -156,6 +158,19 @@ _RESULTS_RECORDED = {
     },
     "required": ["accepted", "duplicates", "refused"],
 }
+# Any JSON value whose text (strings and keys, however deep) every format can carry.
+_CARRIED = {
+    "anyOf": [
+        {"type": ["number", "boolean", "null"]},
+        {"type": "string", "pattern": CARRIED},
+        {"type": "array", "items": {"$ref": "#/components/schemas/Carried"}},
+        {
+            "type": "object",
+            "propertyNames": {"pattern": CARRIED},
+            "additionalProperties": {"$ref": "#/components/schemas/Carried"},
+        },
+    ]
+}
 _ERROR = {
     "type": "object",
     "properties": {
@@ -183,14 +198,22 @@ _ERRORS = {
 }
 
 
-def openapi_document(site_url: str, operations: Iterable[Operation]) -> dict[str, Any]:
-    """Return the OpenAPI 3.1 document of these routes, served from site_url."""
+def openapi_document(
+    site_url: str, operations: Iterable[Operation], slugs: Sequence[str]
+) -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document of these routes, served from site_url.
+
+    It states every rule of a request that JSON Schema can say, this site's component slugs
+    included; what it cannot say (a time in the future, an end before a start) the API
+    answers with 422 or 409, as documented.
+    """
     paths: dict[str, dict[str, Any]] = {}
+    slug = dict(SLUG, enum=list(slugs))
     for op in operations:
         path = PREFIX + op.rule.replace("<", "{").replace(">", "}")
         item = paths.setdefault(path, {})
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            {"name": name, "in": "path", "required": True, "schema": _PATH_SCHEMAS.get(name, slug)}
             for name in _path_names(op.rule)
         ]
         if parameters:
@@ -225,7 +248,7 @@ def openapi_document(site_url: str, operations: Iterable[Operation]) -> dict[str
             errors |= {400, 413, 422}
             operation["requestBody"] = {
                 "required": not op.body.optional,
-                "content": {"application/json": {"schema": op.body.schema()}},
+                "content": {"application/json": {"schema": _with_slugs(op.body.schema(), slug)}},
             }
         for status in sorted(errors):
             operation["responses"][str(status)] = {"$ref": f"#/components/responses/E{status}"}
@@ -255,6 +278,7 @@ def openapi_document(site_url: str, operations: Iterable[Operation]) -> dict[str
                 "Maintenance": _MAINTENANCE,
                 "ComponentStatusResult": _STATUS_RESULT,
                 "ResultsRecorded": _RESULTS_RECORDED,
+                "Carried": _CARRIED,
                 "Error": _ERROR,
             },
             "responses": {
@@ -268,6 +292,21 @@ def openapi_document(site_url: str, operations: Iterable[Operation]) -> dict[str
             },
         },
     }
+
+
+# A public code: 12 lowercase letters or digits.
+_PATH_SCHEMAS = {"code": {"type": "string", "pattern": "^[a-z0-9]{12}$"}}
+
+
+def _with_slugs(schema: Any, slug: dict[str, Any]) -> Any:
+    """Return a copy of a schema in which every component slug lists this site's slugs."""
+    if schema == SLUG:
+        return slug
+    if isinstance(schema, dict):
+        return {key: _with_slugs(value, slug) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_with_slugs(value, slug) for value in schema]
+    return schema
 
 
 def _path_names(rule: str) -> list[str]:

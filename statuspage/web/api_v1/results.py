@@ -18,7 +18,7 @@ from probes import InvalidResult, Result
 from statuspage.config import StatusConfig
 from statuspage.store import limits
 from statuspage.vocabulary import Outcome
-from statuspage.web.api_v1.bodies import WHEN, Body, enum_values
+from statuspage.web.api_v1.bodies import CARRIED, SLUG, WHEN, Body, enum_values
 from statuspage.web.api_v1.errors import ApiError
 
 # A probe agent sends up to MAX_RESULTS results a request, each up to about 1 KiB as JSON
@@ -39,11 +39,14 @@ RESULT_LENGTHS = {
 RESULT = {
     "type": "object",
     "description": "One run of one probe from one location, as `probes.Result.to_dict()` "
-    "gives it. Keys not listed here are ignored.",
+    "gives it. Keys not listed here are ignored (but must be text every format can carry).",
+    "propertyNames": {"pattern": CARRIED},
+    "additionalProperties": {"$ref": "#/components/schemas/Carried"},
     "properties": {
         "id": {
             "type": "string",
             "minLength": 1,
+            "pattern": CARRIED,
             "maxLength": RESULT_LENGTHS["id"],
             "description": "Unique per result (a uuid4 hex). A result sent again is counted "
             "as a duplicate and stored once.",
@@ -51,18 +54,15 @@ RESULT = {
         "probe_key": {
             "type": "string",
             "minLength": 1,
+            "pattern": CARRIED,
             "maxLength": RESULT_LENGTHS["probe_key"],
             "description": "<component slug>/<probe slug>, like live-updates/update-check.",
         },
-        "component": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": RESULT_LENGTHS["component"],
-            "description": "A component slug of this site.",
-        },
+        "component": SLUG,
         "location": {
             "type": "string",
             "minLength": 1,
+            "pattern": CARRIED,
             "maxLength": RESULT_LENGTHS["location"],
             "description": "Where the agent runs (its STATUSPAGE_LOCATION): the location its "
             "token is bound to.",
@@ -75,7 +75,7 @@ RESULT = {
         "latency_ms": {"type": ["number", "null"], "minimum": 0},
         "outcome": {"type": "string", "enum": enum_values(Outcome)},
         "http_status": {"type": ["integer", "null"], "minimum": 100, "maximum": 599},
-        "reason": {"type": "string", "maxLength": RESULT_LENGTHS["reason"]},
+        "reason": {"type": "string", "maxLength": RESULT_LENGTHS["reason"], "pattern": CARRIED},
     },
     "required": [
         "id",

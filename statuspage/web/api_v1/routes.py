@@ -391,4 +391,6 @@ def _spend_allowance(token: ApiToken, count: int, now: datetime) -> None:
 )
 def openapi() -> ResponseReturnValue:
     """Return the OpenAPI 3.1 document of this API."""
-    return openapi_document(_config().site.url, OPERATIONS)
+    config = _config()
+    slugs = [component.slug for component in config.components]
+    return openapi_document(config.site.url, OPERATIONS, slugs)

@@ -109,6 +109,28 @@ def test_backfill_records_a_past_incident(api) -> None:
     assert data["incident_updates"][0]["created_at"] == "2026-01-10T10:00:00.000Z"
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"resolved_at": ""}, "resolved_at"),  # was accepted (201) as "now"
+        ({"impact": ""}, "impact"),  # was silently ignored
+        ({"started_at": ""}, "started_at"),
+        ({"status": "investigating"}, "resolved_at"),  # a resolution time for an open incident
+        ({"resolved_at": "2099-01-10T10:00:00Z"}, "resolved_at"),
+    ],
+)
+def test_nothing_sent_is_silently_ignored(api, changes, field) -> None:
+    body = {
+        "name": "Slow bundle downloads last week",
+        "status": "resolved",
+        "started_at": "2026-01-10T08:00:00Z",
+        "resolved_at": "2026-01-10T10:00:00Z",
+    }
+    response = api("POST", "/incidents", body | changes)
+    assert_error(response, 422, "invalid", field)
+    assert response.json["field"] == field
+
+
 def test_notify_is_kept_on_the_update(api, events) -> None:
     response = api(
         "POST", f"/incidents/{events['incident']}/updates", {"status": "identified", "notify": True}
