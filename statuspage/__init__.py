@@ -90,6 +90,8 @@ def _settings_from_environment(app: Flask) -> dict[str, Any]:
         "STATUSPAGE_CONFIG": os.environ.get("STATUSPAGE_CONFIG") or str(DEFAULT_CONFIG),
         "SECRET_KEY": os.environ.get("STATUSPAGE_SECRET_KEY") or None,
         "PROXIES": _whole_number("STATUSPAGE_PROXIES"),
+        # The bearer token /metrics asks for; unset, /metrics answers 404.
+        "METRICS_TOKEN": os.environ.get("STATUSPAGE_METRICS_TOKEN") or None,
     }
 
 

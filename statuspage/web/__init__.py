@@ -18,4 +18,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api_v2.bp)
     app.register_blueprint(api_v1.bp)
     app.register_blueprint(health.bp)
+    from statuspage.web import metrics
+
+    app.register_blueprint(metrics.bp)
     caching.init_app(app)
