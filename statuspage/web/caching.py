@@ -28,6 +28,7 @@ from statuspage.store.site_state import site_version
 log = logging.getLogger(__name__)
 
 CACHED_BLUEPRINTS = {"public", "feeds", "api_v2"}
+CACHED_BLUEPRINTS.add("calendar")  # /maintenance.ics
 BUCKET_SECONDS = 30
 MAX_ENTRIES = 512
 CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60"
