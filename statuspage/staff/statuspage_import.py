@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.attributes import flag_modified
 
 from statuspage.config import StatusConfig
 from statuspage.rules import maintenance_status
@@ -299,6 +300,8 @@ def _apply_fields(incident: Incident, plan: Plan, now: datetime) -> None:
         published = written[-1] if written else remote.updated_at
         incident.postmortem_at = published if remote.postmortem else None
     incident.source, incident.source_digest = plan.source, plan.digest
+    # The remote's time even when unchanged, or the column's onupdate would write ours.
+    flag_modified(incident, "updated_at")
 
 
 def _apply_updates(

@@ -236,6 +236,17 @@ def test_a_changed_source_updates_in_place(app, client, runner, remote, map_file
     )
 
 
+def test_an_edited_update_alone_keeps_the_remote_times(
+    app, client, runner, remote, map_file
+) -> None:
+    assert run(runner, remote, map_file=map_file).exit_code == 0
+    event = remote.bodies["incidents.json"]["incidents"][2]
+    event["incident_updates"][1]["body"] = "A fix is in; we are watching."
+    remote.publish()
+    assert run(runner, remote, map_file=map_file).exit_code == 0
+    assert_reproduced(client, remote.incidents())  # updated_at is still the remote's
+
+
 def test_a_dry_run_says_what_it_would_do_and_writes_nothing(app, runner, remote, map_file) -> None:
     before = counts(app)
     result = run(runner, remote, "--dry-run", map_file=map_file)
