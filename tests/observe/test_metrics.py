@@ -279,11 +279,20 @@ def test_gunicorn_workers_cache_counts_add_up_in_multiprocess_mode(app, tmp_path
 
 
 @pytest.mark.slow
-def test_the_probe_process_serves_its_metrics_on_the_configured_port(app, capgo) -> None:
+def test_the_probe_process_serves_its_metrics_on_the_configured_port(
+    app, capgo, write_config
+) -> None:
     port = unused_port()
+    config = write_config(
+        SITE
+        + "[defaults]\ninterval_s = 1\ntimeout_s = 1\n"
+        + '[[components]]\nslug = "analytics"\nname = "Analytics"\n'
+        + f'[[components.probes]]\nname = "Stats"\nurl = "{capgo.url}/ok"\n',
+        name="every-second.toml",
+    )
     env = os.environ | {
         "STATUSPAGE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "STATUSPAGE_CONFIG": app.config["STATUSPAGE_CONFIG"],
+        "STATUSPAGE_CONFIG": str(config),
         "STATUSPAGE_LOCATION": "test-location",
         "STATUSPAGE_PROBE_METRICS_PORT": str(port),
     }
