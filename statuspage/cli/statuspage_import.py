@@ -10,9 +10,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from statuspage.cli.common import fail, require_current_schema
+from statuspage.staff.statuspage_fetch import FetchError
 from statuspage.staff.statuspage_import import import_page, read_remote
 from statuspage.staff.statuspage_map import MapError, map_components, read_map
-from statuspage.staff.statuspage_source import FetchError
 from statuspage.store.db import utcnow
 
 

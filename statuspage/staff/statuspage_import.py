@@ -29,11 +29,9 @@ from statuspage.config import StatusConfig
 from statuspage.rules import maintenance_status
 from statuspage.staff.content_files import CODE_PATTERN, STATUS_FOR_IMPACT, derived_code
 from statuspage.staff.statuspage_feed import read_feed
+from statuspage.staff.statuspage_fetch import TIMEOUT_S, Fetcher, FetchError
 from statuspage.staff.statuspage_source import (
-    TIMEOUT_S,
     Bad,
-    Fetcher,
-    FetchError,
     RemoteIncident,
     RemotePage,
     RemoteUpdate,

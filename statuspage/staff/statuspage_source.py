@@ -1,22 +1,18 @@
 """A public Statuspage page, read and checked: its components, incidents and maintenances.
 
-Everything here is remote input, so nothing is believed: every request has timeouts and a size
-bound, every field is checked for type, vocabulary, length and time, and an entry that fails
+Everything here is remote input, so nothing is believed (statuspage_fetch bounds the
+requests): every field is checked for type, vocabulary, length and time, and an entry that fails
 is reported by its id and field and left out, never a crash. Nothing here opens the database;
 statuspage_import.py maps what is read onto this site and writes it.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import requests
 
 from statuspage.rules import DEFAULT_TEXTS
 from statuspage.staff.validation import StaffError, valid_aware, valid_enum, valid_text
@@ -29,20 +25,12 @@ from statuspage.vocabulary import (
     MaintenanceStatus,
 )
 
-TIMEOUT_S = (5.0, 20.0)  # connect, then each read
-MAX_BYTES = 5 * 1024 * 1024  # per document; a real page's answers are a few hundred KiB
-MAX_REDIRECTS = 5
 MAX_ENTRIES = 1000  # incidents (or components) read from one list
 MAX_UPDATES = 500  # updates read from one incident
 # Clocks differ: a time this far ahead of ours is still taken as "now" rather than refused.
 CLOCK_SKEW = timedelta(minutes=5)
 REMOTE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-USER_AGENT = "capgo-statuspage-importer (+https://github.com/Cap-go/statuspage)"
 INCIDENT_IMPACTS = (Impact.NONE, Impact.MINOR, Impact.MAJOR, Impact.CRITICAL)
-
-
-class FetchError(Exception):
-    """A document that could not be read: unreachable, refused, too large or not JSON/XML."""
 
 
 class Bad(Exception):
@@ -119,63 +107,6 @@ class RemotePage:
     incidents: list[RemoteIncident] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # "incident ID: field: message"
     warnings: list[str] = field(default_factory=list)
-
-
-def page_url(url: str) -> str:
-    """Return the page's base URL from what was typed (a trailing /api/v2/... is dropped)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"{url!r} is not an http(s) URL of a status page")
-    path = re.sub(r"/api/v2(/.*)?$", "", parts.path).rstrip("/")
-    return f"{parts.scheme}://{parts.netloc}{path}"
-
-
-class Fetcher:
-    """GETs documents of one page with timeouts, a size bound and few redirects."""
-
-    def __init__(self, base_url: str, timeout: tuple[float, float] = TIMEOUT_S) -> None:
-        self.base_url = page_url(base_url)
-        self.timeout = timeout
-        self.session = requests.Session()
-        self.session.max_redirects = MAX_REDIRECTS
-        self.session.headers["User-Agent"] = USER_AGENT
-
-    def close(self) -> None:
-        """Close the connections."""
-        self.session.close()
-
-    def get(self, path: str) -> bytes:
-        """Return the body of base_url + path, at most MAX_BYTES, or raise FetchError."""
-        url = self.base_url + path
-        try:
-            with self.session.get(url, timeout=self.timeout, stream=True) as response:
-                if response.status_code != 200:
-                    raise FetchError(f"{url}: HTTP {response.status_code}")
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > MAX_BYTES:
-                    raise FetchError(f"{url}: larger than {MAX_BYTES // (1024 * 1024)} MiB")
-                body = bytearray()
-                for chunk in response.iter_content(64 * 1024):
-                    body.extend(chunk)
-                    if len(body) > MAX_BYTES:
-                        raise FetchError(f"{url}: larger than {MAX_BYTES // (1024 * 1024)} MiB")
-                return bytes(body)
-        except requests.Timeout:
-            raise FetchError(f"{url}: no answer within {self.timeout[1]:g} s") from None
-        except requests.TooManyRedirects:
-            raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects") from None
-        except requests.RequestException as error:
-            raise FetchError(f"{url}: {error.__class__.__name__}") from None
-
-    def get_json(self, path: str) -> dict[str, Any]:
-        """Return a JSON object document, or raise FetchError."""
-        try:
-            data = json.loads(self.get(path))
-        except (ValueError, RecursionError):
-            raise FetchError(f"{self.base_url}{path}: not JSON") from None
-        if not isinstance(data, dict):
-            raise FetchError(f"{self.base_url}{path}: not a JSON object")
-        return data
 
 
 def _text(data: dict[str, Any], key: str, limit: int, *, required: bool = True) -> str | None:

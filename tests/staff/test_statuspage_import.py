@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from statuspage.staff.statuspage_fetch import Fetcher, FetchError
 from statuspage.staff.statuspage_import import read_remote
-from statuspage.staff.statuspage_source import FetchError
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import AuditEntry, Incident, IncidentUpdate, UpdateRevision
-from tests.standin import HANG, HUGE, CapgoStandIn, json_body, status
+from tests.standin import HANG, HUGE, CapgoStandIn, json_body, status, trickle
 
 RECORDING = Path(__file__).parent / "statuspage_recording"
 SITE = (
@@ -395,6 +395,16 @@ def test_a_url_ending_in_the_api_path_is_the_same_page(runner, remote, map_file)
     )
     assert result.exit_code == 0, result.output
     assert f"({remote.url}):" in result.output.splitlines()[0]
+
+
+def test_a_page_that_trickles_is_cut_off(remote) -> None:
+    remote.server.set("/api/v2/summary.json", trickle(0.2))
+    fetcher = Fetcher(remote.url, timeout=(1.0, 1.0), total_s=0.5)
+    try:
+        with pytest.raises(FetchError, match="not read within 0.5 s"):
+            fetcher.get("/api/v2/summary.json")
+    finally:
+        fetcher.close()
 
 
 @pytest.mark.parametrize(
