@@ -20,6 +20,7 @@ __all__ = [
     "Indicator",
     "MaintenanceStatus",
     "Outcome",
+    "Role",
     "worst_impact",
 ]
 
@@ -78,6 +79,13 @@ class Impact(StrEnum):
     MAJOR = "major"
     CRITICAL = "critical"
     MAINTENANCE = "maintenance"
+
+
+class Role(StrEnum):
+    """What a staff account may do."""
+
+    EDITOR = "editor"  # incidents, maintenance, notes
+    ADMIN = "admin"  # also users, tokens, components and subscribers
 
 
 class Cause(StrEnum):

@@ -15,10 +15,11 @@ from markupsafe import Markup, escape
 
 from statuspage.config import SiteConfig
 from statuspage.reads.incidents import list_incidents, timeline
-from statuspage.reads.markdown import render_markdown
+from statuspage.reads.markdown import render_update
 from statuspage.reads.summary import last_change
 from statuspage.store.db import utcnow
 from statuspage.store.models import Component, Incident
+from statuspage.store.text import carried
 
 FEED_SIZE = 50
 # Tag URIs (RFC 4151) need a date on which the site owned its domain; any fixed one keeps the
@@ -66,18 +67,21 @@ def history_feed(site: SiteConfig, component: Component | None = None) -> Histor
         FeedEntry(
             id=tag(site, f"incidents/{incident.code}"),
             url=f"{site.url}/incidents/{incident.code}",
-            title=incident.name,
+            title=carried(incident.name),
             published=incident.created_at,
             updated=changed_at(incident),
-            html=entry_html(incident, site.zone),
+            # Dropping what XML cannot carry, which text stored by an older version may hold.
+            html=carried(entry_html(incident, site.zone)),
         )
         for incident in incidents
     ]
     updated = max((entry.updated for entry in entries), default=None) or last_change() or utcnow()
     return HistoryFeed(
         id=tag(site, path.strip("/")),
-        title=f"{site.name} Status - {subject}Incident History",
-        description=f"Incidents and maintenance of {component.name if component else site.name}",
+        title=carried(f"{site.name} Status - {subject}Incident History"),
+        description=carried(
+            f"Incidents and maintenance of {component.name if component else site.name}"
+        ),
         home_url=site.url,
         path=path,
         updated=updated,
@@ -106,15 +110,15 @@ def feed_time(moment: datetime, zone: ZoneInfo) -> str:
 def entry_html(incident: Incident, zone: ZoneInfo) -> str:
     """Return an entry's HTML: every update newest first, each as one labelled paragraph.
 
-    The update's markdown goes through render_markdown (sanitized); its first paragraph is
-    unwrapped into the labelled one, so paragraphs are never nested.
+    Each update goes through render_update (a person's markdown sanitized, the system's text
+    escaped); its first paragraph is unwrapped into the labelled one, so paragraphs never nest.
     """
     parts = []
     for entry in timeline(incident):
         head = Markup("<small>{}</small><br><strong>{}</strong> - ").format(
             feed_time(entry.update.display_at, zone), entry.label
         )
-        body = str(render_markdown(entry.update.body)).strip()
+        body = str(render_update(entry.update)).strip()
         if body.startswith("<p>"):
             parts.append(f"<p>{head}{body[3:]}")
         else:

@@ -18,6 +18,7 @@ from statuspage.reads.calendar import CalendarEvent, calendar_events
 from statuspage.reads.status import visible_components
 from statuspage.store.db import utcnow
 from statuspage.store.models import Component
+from statuspage.store.text import carried
 
 bp = Blueprint("calendar", __name__)
 
@@ -90,8 +91,9 @@ def _vevent(site: SiteConfig, host: str | None, event: CalendarEvent) -> Event:
     vevent.add("created", maintenance.created_at)
     vevent.add("dtstart", maintenance.scheduled_for)
     vevent.add("dtend", maintenance.scheduled_until)
-    vevent.add("summary", f"{site.name} maintenance: {maintenance.name}")
-    vevent.add("description", "\n\n".join(lines))
+    # Calendars, like XML, cannot carry control characters an older version may have stored.
+    vevent.add("summary", carried(f"{site.name} maintenance: {maintenance.name}"))
+    vevent.add("description", carried("\n\n".join(lines)))
     vevent.add("url", url)
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     # Maintenance is something to know about, not time the subscriber is busy.

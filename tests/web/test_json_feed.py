@@ -123,3 +123,12 @@ def test_json_feed_is_cached_and_offered(client) -> None:
     )
     page = client.get("/").get_data(as_text=True)
     assert 'href="/history.json"' in page and "application/feed+json" in page
+
+
+def test_json_feed_drops_what_no_format_can_carry(app, client) -> None:
+    with app.app_context():
+        add_incident("Bell\x07 and \x1f stored long ago", T0, (("investigating", "Odd\x0b text."),))
+        db.session.commit()
+    (item,) = json_feed(client, "/history.json")["items"]
+    assert item["title"] == "Bell and  stored long ago"
+    assert "\x0b" not in item["content_html"] and "Odd text." in item["content_html"]

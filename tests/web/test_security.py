@@ -41,7 +41,7 @@ def test_every_admin_route_refuses_strangers(app, client) -> None:
 def test_every_write_endpoint_refuses_no_token_and_the_wrong_scope(app, client) -> None:
     codes, _ = populate(app)
     with app.app_context():
-        results_token = create_token("agent", "results")
+        results_token = create_token("agent", "results", location="eu")
     checked = 0
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1") or rule.rule.endswith("openapi.json"):
