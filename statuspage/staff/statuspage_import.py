@@ -53,6 +53,7 @@ from statuspage.vocabulary import (
 
 SOURCE_PREFIX = "statuspage:"
 FEED_DIGEST = "feed:"  # the digest of an incident read from the feed, which says less
+_A = {EventKind.INCIDENT: "an incident", EventKind.MAINTENANCE: "a maintenance"}
 
 
 def read_remote(url: str, now: datetime, timeout: tuple[float, float] = TIMEOUT_S) -> RemotePage:
@@ -135,6 +136,12 @@ def import_page(
             report.counts["refused"] += 1
             continue
         plan = _plan(remote, source, page, mapping)
+        if plan.incident is not None and plan.incident.kind != remote.kind:
+            report.lines.append(
+                f"refused: {label}: was imported as {_A[plan.incident.kind]}; that never changes"
+            )
+            report.counts["refused"] += 1
+            continue
         verb = {"import": "imported", "update": "updated", "unchanged": "unchanged"}[plan.outcome]
         if plan.outcome != "unchanged" and not dry_run:
             try:

@@ -247,6 +247,22 @@ def test_an_edited_update_alone_keeps_the_remote_times(
     assert_reproduced(client, remote.incidents())  # updated_at is still the remote's
 
 
+def test_an_incident_never_becomes_a_maintenance(app, runner, remote, map_file) -> None:
+    assert run(runner, remote, map_file=map_file).exit_code == 0
+    event = remote.bodies["incidents.json"]["incidents"][2]
+    event.update(scheduled_for="2026-09-01T07:00:00Z", scheduled_until="2026-09-01T10:00:00Z")
+    event.update(status="completed", impact="maintenance")
+    for update in event["incident_updates"]:
+        update["status"] = "completed"
+    remote.publish()
+    result = run(runner, remote, map_file=map_file)
+    assert result.exit_code == 2
+    assert (
+        "refused: maintenance res000000001: was imported as an incident; that never changes"
+        in result.output
+    )
+
+
 def test_a_dry_run_says_what_it_would_do_and_writes_nothing(app, runner, remote, map_file) -> None:
     before = counts(app)
     result = run(runner, remote, "--dry-run", map_file=map_file)
