@@ -105,9 +105,20 @@ def _settings_from_environment(app: Flask) -> dict[str, Any]:
         "SECRET_KEY": os.environ.get("STATUSPAGE_SECRET_KEY") or None,
         "PROXIES": _whole_number("STATUSPAGE_PROXIES"),
         "TRUSTED_PROXIES": os.environ.get("STATUSPAGE_TRUSTED_PROXIES") or DEFAULT_TRUSTED,
+        "REQUIRE_2FA": _flag("STATUSPAGE_REQUIRE_2FA"),
         # The bearer token /metrics asks for; unset, /metrics answers 404.
         "METRICS_TOKEN": os.environ.get("STATUSPAGE_METRICS_TOKEN") or None,
     }
+
+
+def _flag(name: str) -> bool:
+    """Read a yes/no setting: 1, true or yes turn it on; unset, 0, false or no leave it off."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0 (or true/false, yes/no), got {value!r}")
 
 
 def _whole_number(name: str) -> int:

@@ -16,7 +16,13 @@ PROBE_SECRET = "sk-probe-9d8c7b6a5f4e3d2c"
 
 def sample_path(rule, codes) -> str:
     """Fill a route's placeholders with values that exist."""
-    values = {"code": codes[0], "slug": "live-updates", "fmt": "atom", "filename": "style.css"}
+    values = {
+        "code": codes[0],
+        "slug": "live-updates",
+        "fmt": "atom",
+        "filename": "style.css",
+        "user_id": "1",
+    }
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values.get(m.group(1), "x"), rule.rule)
 
 
