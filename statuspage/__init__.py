@@ -106,6 +106,8 @@ def _settings_from_environment(app: Flask) -> dict[str, Any]:
         "PROXIES": _whole_number("STATUSPAGE_PROXIES"),
         "TRUSTED_PROXIES": os.environ.get("STATUSPAGE_TRUSTED_PROXIES") or DEFAULT_TRUSTED,
         "REQUIRE_2FA": _flag("STATUSPAGE_REQUIRE_2FA"),
+        # The bearer token /metrics asks for; unset, /metrics answers 404.
+        "METRICS_TOKEN": os.environ.get("STATUSPAGE_METRICS_TOKEN") or None,
     }
 
 

@@ -13,6 +13,7 @@ from statuspage.cli.common import create_cli_app
 from statuspage.cli.config import config_group
 from statuspage.cli.content import content_group
 from statuspage.cli.serve import probe_command, run_command
+from statuspage.cli.statuspage_import import import_statuspage_command
 from statuspage.cli.tokens import token_group
 from statuspage.cli.users import user_group
 
@@ -31,5 +32,6 @@ for command in (
     import_command,
     token_group,
     user_group,
+    import_statuspage_command,
 ):
     cli.add_command(command)

@@ -29,6 +29,7 @@ from probes.agent import (
 from statuspage.cli.common import config_path, create_cli_app, fail, require_current_schema
 from statuspage.config import ConfigError, StatusConfig, load_config
 from statuspage.engine import ProbeService
+from statuspage.observe.probes import ObservedRunner, ProbeMetrics, metrics_port
 
 log = logging.getLogger("statuspage.probes")
 
@@ -47,7 +48,9 @@ def run_command(host: str, port: int, no_probes: bool) -> None:
     scheduler = None
     if not no_probes:
         scheduler = BackgroundScheduler(timezone=UTC)
-        _probe_service(app).schedule(scheduler)
+        service = _probe_service(app)
+        serve_probe_metrics(service.metrics)
+        service.schedule(scheduler)
         scheduler.start()
     click.echo(f"Serving {app.config['STATUS'].site.name} status on http://{host}:{port}/")
     try:
@@ -125,6 +128,7 @@ def probe_command(
             sys.exit(1)
         return
     scheduler = probing_scheduler(service.schedule, skipped)
+    serve_probe_metrics(service.metrics)
     log.info("probing %d probes from %s", len(service.probes), service.location)
     scheduler.start()
 
@@ -139,6 +143,20 @@ def probing_scheduler(
     schedule(scheduler)
     stop_on_signals(scheduler)
     return scheduler
+
+
+def serve_probe_metrics(metrics: ProbeMetrics) -> None:
+    """Serve the probes' metrics on 127.0.0.1 when STATUSPAGE_PROBE_METRICS_PORT is set."""
+    try:
+        port = metrics_port(os.environ)
+    except ValueError as error:
+        fail(ConfigError(str(error)))
+    if port is None:
+        return
+    try:
+        metrics.serve(port)
+    except OSError as error:  # the port is taken
+        fail(ConfigError(f"STATUSPAGE_PROBE_METRICS_PORT: cannot listen on port {port}: {error}"))
 
 
 def log_to_stderr() -> None:
@@ -189,7 +207,9 @@ def run_agent(
         fail(ConfigError(str(error)))
     probes = configured(config.probes, os.environ)
     skipped = [p for p in config.probes if p not in probes]
-    agent = Agent(probes, reporter, queue, location=default_location(os.environ))
+    metrics = ProbeMetrics()
+    runner = ObservedRunner(metrics, max_workers=max(32, len(probes)))
+    agent = Agent(probes, reporter, queue, location=default_location(os.environ), runner=runner)
     if once:
         try:
             results = agent.run_cycle()
@@ -206,6 +226,7 @@ def run_agent(
             sys.exit(1)
         return
     scheduler = probing_scheduler(agent.schedule, skipped)
+    serve_probe_metrics(metrics)
     log.info(
         "agent probing %d probes from %s, reporting to %s (queue %s: %d waiting)",
         len(probes),

@@ -20,6 +20,7 @@ from statuspage.config import ConfigError
 from statuspage.engine.maintenance import advance_maintenances
 from statuspage.engine.recording import ingest, prune
 from statuspage.engine.rollups import roll_up_days
+from statuspage.observe.probes import ObservedRunner, ProbeMetrics
 from statuspage.store import limits
 from statuspage.store.db import utcnow
 
@@ -56,8 +57,12 @@ class ProbeService:
             )
         self.config = app.config["STATUS"]
         self.probes = configured(self.config.probes, self.environ)
+        # What the probes measure, served on loopback when STATUSPAGE_PROBE_METRICS_PORT is set.
+        self.metrics = ProbeMetrics()
         # One worker per probe, so a cycle where every probe hangs still ends in one timeout.
-        self.runner = ProbeRunner(max_workers=max(32, len(self.probes)))
+        self.runner: ProbeRunner = ObservedRunner(
+            self.metrics, max_workers=max(32, len(self.probes))
+        )
         # Results waiting for the database, oldest first; bounded so an outage cannot
         # exhaust memory (at the default 23 probes a minute, 10,000 is about seven hours).
         self.pending: deque[Result] = deque(maxlen=max_pending)

@@ -29,4 +29,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api_v2.bp)
     app.register_blueprint(api_v1.bp)
     app.register_blueprint(health.bp)
+    from statuspage.web import calendar, metrics
+
+    app.register_blueprint(calendar.bp)
+    app.register_blueprint(metrics.bp)
     caching.init_app(app)

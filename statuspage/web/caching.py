@@ -21,12 +21,14 @@ from datetime import datetime
 from flask import Flask, Response, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from statuspage.observe.site import cache_hit, cache_miss
 from statuspage.store.db import db
 from statuspage.store.site_state import site_version
 
 log = logging.getLogger(__name__)
 
 CACHED_BLUEPRINTS = {"public", "feeds", "api_v2"}
+CACHED_BLUEPRINTS.add("calendar")  # /maintenance.ics
 BUCKET_SECONDS = 30
 MAX_ENTRIES = 512
 CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60"
@@ -152,7 +154,9 @@ def init_app(app: Flask) -> None:
         key = (path, version, int(time.time() // BUCKET_SECONDS))
         entry = cache.get(key)
         if entry is not None:
+            cache_hit()
             return _serve(entry)
+        cache_miss()
         g.cache_key, g.changed_at = key, changed_at  # a miss: store what the view renders
         return None
 
