@@ -118,16 +118,24 @@ def settings() -> dict[str, object]:
 )
 def test_no_forwarded_header_changes_what_anyone_sees(app, client, path, header) -> None:
     """One request with a poisoned header, then a visitor's: neither body names the attacker."""
-    poisoned = client.get(path, headers={header: POISON[header]})
-    visitor = client.get(path)
-    assert visitor.status_code == poisoned.status_code == 200
-    for response in (poisoned, visitor):
-        assert "evil.example" not in response.get_data(as_text=True)
-    if path != "/admin/sign-in":  # the sign-in page carries a fresh CSRF token each time
-        assert poisoned.data == visitor.data
+    for _ in range(3):
+        poisoned = client.get(path, headers={header: POISON[header]})
+        visitor = client.get(path)
+        assert visitor.status_code == poisoned.status_code == 200
+        for response in (poisoned, visitor):
+            assert "evil.example" not in response.get_data(as_text=True)
+        # The sign-in page carries a fresh CSRF token each time; and a page rendered again
+        # because the 30-second cache bucket turned between the two may show a later time.
+        if path == "/admin/sign-in" or poisoned.data == visitor.data:
+            break
+    else:
+        raise AssertionError(f"{path} differs with {header} three times in a row")
 
 
 def test_poisoning_through_the_host_header_changes_nothing(app, client) -> None:
-    poisoned = client.get("/uptime", base_url="http://evil.example")
-    assert "evil.example" not in poisoned.get_data(as_text=True)
-    assert client.get("/uptime").data == poisoned.data
+    for _ in range(3):
+        poisoned = client.get("/uptime", base_url="http://evil.example")
+        assert "evil.example" not in poisoned.get_data(as_text=True)
+        if client.get("/uptime").data == poisoned.data:
+            return
+    raise AssertionError("/uptime differs with another Host three times in a row")
