@@ -1,0 +1,192 @@
+"""Every public page and admin screen in a real browser: axe-core finds no serious or critical
+violation, in light and dark, at phone and desktop widths; nothing errs, nothing breaks the
+CSP, nothing is wider than the screen. A screenshot of each is kept for a person to look at."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import Site
+
+pytestmark = pytest.mark.slow
+
+WIDTHS = (375, 1280)
+THEMES = ("light", "dark")
+# axe's WCAG 2.0-2.2 A and AA rules and its best practices (heading order, landmarks...).
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+# Collects CSP violations from the moment the document exists (added by the browser's
+# debugging protocol, so the page's own CSP does not apply to it).
+LISTEN_FOR_CSP = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__csp.push(event.violatedDirective + " " + (event.blockedURI || "inline"));
+});
+"""
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A page to visit: its name, how to reach its address, whose session, and its status."""
+
+    name: str
+    path: Callable[[Site], str]
+    account: str | None = None
+    status: int = 200
+
+
+PUBLIC = [
+    Screen("home", lambda s: "/"),
+    Screen("history", lambda s: "/history"),
+    Screen("history-page-2", lambda s: "/history?page=2"),
+    Screen("uptime", lambda s: "/uptime"),
+    Screen("component", lambda s: "/components/live-updates"),
+    Screen("component-unchecked", lambda s: "/components/analytics"),
+    Screen("incident-open", lambda s: f"/incidents/{s.seeded.open_incident}"),
+    Screen("incident-postmortem", lambda s: f"/incidents/{s.seeded.resolved_incident}"),
+    Screen("maintenance-active", lambda s: f"/incidents/{s.seeded.active_maintenance}"),
+    Screen("maintenance-upcoming", lambda s: f"/incidents/{s.seeded.upcoming_maintenance}"),
+    Screen("not-found", lambda s: "/components/nothing-here", status=404),
+]
+ADMIN = [
+    Screen("admin-sign-in", lambda s: "/admin/sign-in"),
+    Screen("admin-incidents", lambda s: "/admin/", "admin"),
+    Screen("admin-new-incident", lambda s: "/admin/incidents/new", "admin"),
+    Screen("admin-incident-open", lambda s: f"/admin/incidents/{s.seeded.open_incident}", "admin"),
+    Screen(
+        "admin-incident-resolved",
+        lambda s: f"/admin/incidents/{s.seeded.resolved_incident}",
+        "admin",
+    ),
+    Screen(
+        "admin-maintenance",
+        lambda s: f"/admin/incidents/{s.seeded.active_maintenance}",
+        "admin",
+    ),
+    Screen("admin-new-maintenance", lambda s: "/admin/maintenance/new", "admin"),
+    Screen(
+        "admin-edit-maintenance",
+        lambda s: f"/admin/maintenance/{s.seeded.upcoming_maintenance}/edit",
+        "admin",
+    ),
+    Screen("admin-edit-update", lambda s: f"/admin/updates/{s.seeded.update}/edit", "admin"),
+    Screen("admin-components", lambda s: "/admin/components", "admin"),
+    Screen("admin-users", lambda s: "/admin/users", "admin"),
+    Screen("admin-tokens", lambda s: "/admin/tokens", "admin"),
+    Screen("admin-audit", lambda s: "/admin/audit", "admin"),
+    Screen("admin-account", lambda s: "/admin/account", "admin"),
+    Screen("admin-two-factor", lambda s: "/admin/account/two-factor", "admin"),
+    Screen("admin-forbidden", lambda s: "/admin/components", "editor", status=403),
+]
+
+
+def _open(browser: Any, site: Site, width: int, theme: str, account: str | None) -> Any:
+    """Return a new page in a fresh context of this width and colour scheme."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 800},
+        color_scheme=theme,
+        storage_state=site.sessions[account] if account else None,
+    )
+    context.add_init_script(LISTEN_FOR_CSP)
+    return context.new_page()
+
+
+def _serious(results: dict[str, Any]) -> list[str]:
+    """Return the serious and critical violations, one line each with the elements' selectors."""
+    return [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): "
+        + ", ".join(" ".join(n["target"]) for n in v["nodes"][:4])
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("screen", PUBLIC + ADMIN, ids=lambda screen: screen.name)
+def test_page_is_accessible_and_clean(
+    browser, site, screenshots: Path, report_figure, screen: Screen, width: int, theme: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = _open(browser, site, width, theme, screen.account)
+    errors: list[str] = []
+    address = site.url + screen.path(site)
+
+    def console(message: Any) -> None:
+        # A 404 or 403 page is logged as a failed load of itself: that one is expected.
+        if message.type == "error" and not (
+            screen.status != 200 and message.location.get("url") == address
+        ):
+            errors.append(message.text)
+
+    page.on("console", console)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        response = page.goto(address)
+        assert response is not None and response.status == screen.status
+        page.wait_for_load_state("load")
+        page.screenshot(path=screenshots / f"{screen.name}-{width}-{theme}.png", full_page=True)
+        results = Axe().run(page, options=AXE_OPTIONS).response
+        serious = _serious(results)
+        others = [
+            v["id"] for v in results["violations"] if v["impact"] not in ("serious", "critical")
+        ]
+        report_figure(
+            f"axe {screen.name} {width} {theme}: {len(serious)} serious/critical"
+            + (f" {serious}" if serious else "")
+            + (f"; minor/moderate {others}" if others else "")
+        )
+        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        csp = page.evaluate("window.__csp")
+    finally:
+        page.context.close()
+    assert serious == []
+    assert errors == []
+    assert csp == []
+    assert wide <= 0, f"{wide} px wider than the viewport"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_keyboard_reaches_the_first_incident_in_ten_tabs(browser, site, width: int) -> None:
+    page = _open(browser, site, width, "light", None)
+    try:
+        page.goto(site.url + "/")
+        first = page.locator("main a[href^='/incidents/']").first.get_attribute("href")
+        reached = []
+        for _ in range(10):
+            page.keyboard.press("Tab")
+            reached.append(page.evaluate("document.activeElement.getAttribute('href')"))
+            if reached[-1] == first:
+                break
+    finally:
+        page.context.close()
+    assert first in reached, f"{first} not reached in 10 Tabs: {reached}"
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("indicator", ["none", "minor", "major", "critical", "maintenance"])
+def test_the_banner_is_readable_in_every_state(browser, site, theme: str, indicator: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = _open(browser, site, 1280, theme, None)
+    try:
+        page.goto(site.url + "/")
+        # The seeded site is in one state; the others are the same markup with another class.
+        page.evaluate(
+            f"document.querySelector('.banner').className = 'banner indicator-{indicator}'"
+        )
+        results = Axe().run(page, context=".banner", options=AXE_OPTIONS).response
+    finally:
+        page.context.close()
+    assert _serious(results) == []
