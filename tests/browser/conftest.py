@@ -25,7 +25,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from statuspage import DEFAULT_CONFIG, create_app
 from statuspage.engine import sync_components
 from statuspage.store.db import db
-from tests.browser.seed import ADMIN, EDITOR, Seeded, seed
+from tests.browser.seed import ADMIN, EDITOR, TWO_FACTOR, TWO_FACTOR_SECRET, Seeded, seed
 from tests.conftest import REPO_ROOT, TEST_DATABASE_URL, _empty_postgres
 
 CHROMIUM = os.environ.get("STATUSPAGE_CHROMIUM", "/usr/bin/chromium")
@@ -124,6 +124,7 @@ def site(
     sessions = {
         "admin": _sign_in(browser, base, *ADMIN),
         "editor": _sign_in(browser, base, *EDITOR),
+        "two-factor": _sign_in(browser, base, *TWO_FACTOR, secret=TWO_FACTOR_SECRET),
     }
     try:
         yield Site(app, base, seeded, now, sessions)
@@ -137,14 +138,23 @@ def site(
             db.engine.dispose()
 
 
-def _sign_in(browser: Any, base: str, email: str, password: str) -> Any:
-    """Sign in through the form, as a person would, and return the session's storage state."""
+def _sign_in(browser: Any, base: str, email: str, password: str, secret: str | None = None) -> Any:
+    """Sign in through the form, as a person would, and return the session's storage state.
+
+    With a two-factor `secret`, the code screen follows and gets the authenticator's code.
+    """
+    import pyotp
+
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{base}/admin/sign-in")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    if secret is not None:
+        page.wait_for_url(f"{base}/admin/sign-in/code**")
+        page.get_by_label("Code", exact=True).fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/admin/")
     state = context.storage_state()
     context.close()

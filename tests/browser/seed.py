@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+import pyotp
+
 from statuspage import staff
+from statuspage.staff import two_factor
 from statuspage.staff.accounts import create_user
 from statuspage.staff.tokens import create_token
 from statuspage.store.db import db
@@ -25,6 +28,9 @@ from tests.web.pages import add_day, add_incident, add_maintenance, component
 
 ADMIN = ("alice@capgo.app", "correct horse battery staple")
 EDITOR = ("bob@capgo.app", "another long passphrase")
+# An admin who signs in with a code from an authenticator app too.
+TWO_FACTOR = ("carol@capgo.app", "a third long passphrase")
+TWO_FACTOR_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 POSTMORTEM = """\
 Bundle downloads failed for 47 minutes in Europe after a storage migration.
@@ -235,6 +241,19 @@ def seed(app, now: datetime) -> Seeded:
             created_at=_at(now, 14, 9),
         )
         completed.resolved_at = _at(now, 10, 3)
+        for status, body, hour in (
+            ("in_progress", "Scheduled maintenance is currently in progress.", 2),
+            ("completed", "The scheduled maintenance has been completed.", 3),
+        ):
+            completed.updates.append(
+                IncidentUpdate(
+                    status=status,
+                    body=body,
+                    author=None,
+                    created_at=_at(now, 10, hour),
+                    display_at=_at(now, 10, hour),
+                )
+            )
         # Enough older events for the history to have a second page.
         for number in range(26):
             days_ago = 12 + number * 5
@@ -249,6 +268,11 @@ def seed(app, now: datetime) -> Seeded:
         db.session.commit()
         create_user(*ADMIN, role="admin")
         create_user(*EDITOR, role="editor")
+        carol = create_user(*TWO_FACTOR, role="admin")
+        # Enrolled a minute ago, so the code the browser types now is a step not yet used.
+        enrolled = datetime.now(UTC) - timedelta(minutes=1)
+        code = pyotp.TOTP(TWO_FACTOR_SECRET).at(enrolled)
+        two_factor.enable(carol, TWO_FACTOR_SECRET, code, staff.Actor(TWO_FACTOR[0]), enrolled)
         create_token("deploy bot", "write")
         create_token("agent tokyo", "results", location="tokyo")
         # A staff write or two through the real sequence, for the audit log.
