@@ -8,7 +8,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register every blueprint, the template filters, sign-in and the response cache."""
     from statuspage.web import admin, api_v2, auth, caching, feeds, filters, health, public
+    from statuspage.web.admin_subscribers import init_app as add_subscribers_screen
     from statuspage.web.api_v1 import routes as api_v1
+    from statuspage.web.subscribe import bp as subscribe_bp
 
     filters.register(app)
     auth.init_app(app)
@@ -18,4 +20,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api_v2.bp)
     app.register_blueprint(api_v1.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(subscribe_bp)
+    add_subscribers_screen(app)
     caching.init_app(app)
