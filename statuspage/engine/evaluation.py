@@ -119,6 +119,7 @@ def _record_shown_status(
         cause = Cause.MAINTENANCE
     change = StatusChange(component=component, status=shown, at=now, cause=cause)
     db.session.add(change)
-    if last is not None:  # the first entry only marks when data starts
-        announce_component_change(component, last, change, now)
+    before = last or ComponentStatus.OPERATIONAL  # a first entry only marks when data starts
+    if before != shown:
+        announce_component_change(component, before, change, now)
     return True

@@ -98,7 +98,8 @@ def slack(said: dict[str, Any]) -> dict[str, Any]:
         }
     )
     return {
-        "text": f"{said['site']}: {said['title']} ({said['status']})",  # notifications' text
+        # The notification's text, which Slack also reads as mrkdwn.
+        "text": slack_escape(f"{said['site']}: {said['title']} ({said['status']})"),
         "attachments": [{"color": COLOURS.get(said["tone"], COLOURS["none"]), "blocks": blocks}],
     }
 

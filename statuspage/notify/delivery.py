@@ -69,6 +69,8 @@ class Deliverer:
         self._counts_lock = threading.Lock()
         self._rendered: dict[tuple[int, str], mail.Rendered] = {}
         self._threads: list[threading.Thread] = []
+        # drain(): what failed during it, so a short backoff cannot keep it going.
+        self._failed_now: set[int] = set()
         self.connections = 0
 
     # --- running ---------------------------------------------------------------------------
@@ -89,16 +91,23 @@ class Deliverer:
             thread.join(timeout)
 
     def drain(self) -> Counter[str]:
-        """Deliver everything due now, both lanes at once, then return what happened."""
-        lanes = [
-            threading.Thread(target=self._guarded, args=(lane, True))
-            for lane in (self._mail_lane, self._http_lane)
-        ]
-        for thread in lanes:
-            thread.start()
-        for thread in lanes:
-            thread.join()
-        return self.counts
+        """Deliver everything due now, both lanes at once, then return what happened.
+
+        A notification that fails during the drain is not tried again by it, however soon its
+        retry is due.
+        """
+        while True:  # again while a round did something: one lane may leave the other work
+            before = sum(self.counts.values())
+            lanes = [
+                threading.Thread(target=self._guarded, args=(lane, True))
+                for lane in (self._mail_lane, self._http_lane)
+            ]
+            for thread in lanes:
+                thread.start()
+            for thread in lanes:
+                thread.join()
+            if sum(self.counts.values()) == before:
+                return self.counts
 
     def _guarded(self, lane: Callable[[bool], None], until_idle: bool = False) -> None:
         """Run a lane; an unexpected error is logged and the lane starts over after a pause."""
@@ -116,6 +125,9 @@ class Deliverer:
     def _count(self, what: str, n: int = 1) -> None:
         with self._counts_lock:
             self.counts[what] += n
+
+    def _skip(self, until_idle: bool) -> set[int]:
+        return self._failed_now if until_idle else set()
 
     def fan_out(self) -> int:
         """Fan out every event not fanned out yet; return the notifications written."""
@@ -135,7 +147,9 @@ class Deliverer:
         try:
             while not self.stopping.is_set():
                 self.fan_out()
-                items = outbox.claim([Channel.EMAIL], MAIL_BATCH, utcnow(), self.lease)
+                items = outbox.claim(
+                    [Channel.EMAIL], MAIL_BATCH, utcnow(), self.lease, self._skip(until_idle)
+                )
                 if items:
                     self._send_mail(sender, items)
                     idle_since = time.monotonic()
@@ -232,6 +246,7 @@ class Deliverer:
         return None
 
     def _failed(self, item: Claimed, reason: str, *, permanent: bool = False) -> None:
+        self._failed_now.add(item.id)
         gave_up = outbox.mark_failed(
             item,
             reason,
@@ -252,7 +267,10 @@ class Deliverer:
                 self._record_answers([f for f in in_flight if f.done()], in_flight)
                 written = self.fan_out()
                 free = self.workers - len(in_flight)
-                items = outbox.claim(HTTP_CHANNELS, free, utcnow(), self.lease) if free else []
+                skip = self._skip(until_idle)
+                items = (
+                    outbox.claim(HTTP_CHANNELS, free, utcnow(), self.lease, skip) if free else []
+                )
                 for item in items:
                     request = self._prepare_post(item)
                     if request is not None:

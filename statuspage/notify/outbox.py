@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -190,7 +190,13 @@ def _followed_components(ids: Sequence[int]) -> dict[int, set[int]]:
 # Claims
 
 
-def claim(channels: Iterable[str], limit: int, now: datetime, lease: timedelta) -> list[Claimed]:
+def claim(
+    channels: Iterable[str],
+    limit: int,
+    now: datetime,
+    lease: timedelta,
+    skip: Collection[int] = (),
+) -> list[Claimed]:
     """Claim up to `limit` due notifications on these channels, most urgent first."""
     token = secrets.token_hex(8)
     due = (
@@ -204,6 +210,8 @@ def claim(channels: Iterable[str], limit: int, now: datetime, lease: timedelta) 
         .order_by(Notification.priority, Notification.next_attempt_at, Notification.id)
         .limit(limit)
     )
+    if skip:
+        due = due.where(Notification.id.not_in(list(skip)))
     if db.session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     db.session.execute(
