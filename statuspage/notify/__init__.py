@@ -21,6 +21,8 @@ def settings_from_environment() -> dict[str, Any]:
         "MAIL_REPLY_TO": os.environ.get("STATUSPAGE_MAIL_REPLY_TO") or None,
         # For tests only: lets webhooks reach 127.0.0.0/8 and ::1 (and plain http there).
         "WEBHOOKS_ALLOW_LOOPBACK": os.environ.get("STATUSPAGE_WEBHOOKS_ALLOW_LOOPBACK") == "1",
+        # How long a claim holds before another process may take it over (a crash's cost).
+        "NOTIFY_LEASE_S": float(os.environ.get("STATUSPAGE_NOTIFY_LEASE_S") or 120),
     }
 
 
