@@ -62,7 +62,9 @@ class Deliverer:
         self.give_up = timedelta(seconds=float(settings.get("NOTIFY_GIVE_UP_S", 86400)))
         self.poll_s = float(settings.get("NOTIFY_POLL_S", 1.0))
         self.timeout_s = float(settings.get("WEBHOOK_TIMEOUT_S", webhooks.TIMEOUT_S))
-        self.workers = int(settings.get("WEBHOOK_WORKERS", 64))
+        # Threads waiting on a socket cost little: enough that a hundred receivers hanging
+        # at once still leave workers for the rest.
+        self.workers = int(settings.get("WEBHOOK_WORKERS", 128))
         self.allow_loopback = bool(settings.get("WEBHOOKS_ALLOW_LOOPBACK"))
         self.stopping = threading.Event()
         self.counts: Counter[str] = Counter()
@@ -216,6 +218,16 @@ class Deliverer:
             return None
         rendered = self._render(item, mail.render_event)
         token = unsubscribe_token(subscriber.code, subscriber.identity)
+        fast = mail.build_bytes(
+            rendered,
+            subscriber.email,
+            self.envelope,
+            item,
+            unsubscribe_url=f"{site_url}/unsubscribe/{token}",
+            unsubscribe_code=subscriber.code,
+        )
+        if fast is not None:
+            return fast, subscriber.email
         message = mail.build(
             rendered,
             subscriber.email,
@@ -262,15 +274,22 @@ class Deliverer:
     def _http_lane(self, until_idle: bool) -> None:
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="deliver-post")
         in_flight: dict[Future[webhooks.Answer], Claimed] = {}
+        # Claim in batches (a quarter of the pool at least), not one per finished POST.
+        batch = max(1, self.workers // 4)
+        fanned_at = claimed_at = 0.0
         try:
             while not self.stopping.is_set():
                 self._record_answers([f for f in in_flight if f.done()], in_flight)
-                written = self.fan_out()
+                written = 0
+                if time.monotonic() - fanned_at > self.poll_s:
+                    written, fanned_at = self.fan_out(), time.monotonic()
                 free = self.workers - len(in_flight)
-                skip = self._skip(until_idle)
-                items = (
-                    outbox.claim(HTTP_CHANNELS, free, utcnow(), self.lease, skip) if free else []
-                )
+                items: list[Claimed] = []
+                # (or fewer, once a moment has passed: hung receivers may hold the rest)
+                if free and (free >= batch or time.monotonic() - claimed_at > 0.05):
+                    claimed_at = time.monotonic()
+                    skip = self._skip(until_idle)
+                    items = outbox.claim(HTTP_CHANNELS, free, utcnow(), self.lease, skip)
                 for item in items:
                     request = self._prepare_post(item)
                     if request is not None:
@@ -288,6 +307,7 @@ class Deliverer:
                     continue
                 if in_flight:
                     wait(list(in_flight), timeout=self.poll_s, return_when=FIRST_COMPLETED)
+                    time.sleep(0.01)  # let a few more finish: one commit records them all
                 elif until_idle:
                     return
                 else:

@@ -7,11 +7,14 @@ kept out of every repr, log line and page: `SmtpSettings.safe` is what is shown.
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import logging
+import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from urllib.parse import quote, unquote, urlsplit
@@ -93,13 +96,16 @@ class MailSender:
         self.connections += 1
         return smtp
 
-    def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+    def send(self, message: EmailMessage | bytes, sender: str, recipient: str) -> None:
         """Send one message; a dropped connection is reopened once before giving up."""
         for attempt in (1, 2):
             if self._smtp is None:
                 self._smtp = self._connect()
             try:
-                self._smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
+                if isinstance(message, bytes):
+                    self._smtp.sendmail(sender, [recipient], message)
+                else:
+                    self._smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
                 return
             except smtplib.SMTPServerDisconnected:
                 self._smtp = None
@@ -238,6 +244,12 @@ class Envelope:
         """Return the domain of Message-IDs."""
         return self.address.rpartition("@")[2] or "localhost"
 
+    @property
+    def encoded_from(self) -> str:
+        """Return the From header's value, its display name encoded if it is not ASCII."""
+        name, address = parseaddr(self.sender)
+        return formataddr((name, address), charset="utf-8")
+
 
 def build(
     rendered: Rendered,
@@ -272,3 +284,69 @@ def build(
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
+
+
+def _ascii(text: str) -> bool:
+    return text.isascii() and "\r" not in text and "\n" not in text
+
+
+def _qp(text: str) -> bytes:
+    """Return text as quoted-printable with CRLF line ends (7-bit clean, lines under 77)."""
+    encoded = binascii.b2a_qp(text.encode("utf-8"), istext=True)
+    return encoded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def build_bytes(
+    rendered: Rendered,
+    to: str,
+    envelope: Envelope,
+    item: Claimed,
+    *,
+    unsubscribe_url: str,
+    unsubscribe_code: str,
+) -> bytes | None:
+    """Return a subscriber's message as bytes, assembled without the email package.
+
+    The same message as `build` makes, at a fraction of its cost: a fan-out of 10,000 spends
+    its time on the wire, not flattening MIME trees. None for an address that is not plain
+    ASCII (then `build` handles it).
+    """
+    if not _ascii(to):
+        return None
+    subject = rendered.subject
+    if not subject.isascii():
+        subject = Header(subject, "utf-8").encode(linesep="\r\n")
+    reply = parseaddr(envelope.reply_to or "")[1]
+    links = f"<{unsubscribe_url}>"
+    if reply:
+        links += f", <mailto:{reply}?subject={quote(f'unsubscribe {unsubscribe_code}')}>"
+    boundary = "=_sp_" + secrets.token_hex(12)
+    headers = [
+        f"From: {envelope.encoded_from}",
+        f"To: {to}",
+        f"Subject: {subject}",
+        f"Date: {format_datetime(item.created_at)}",
+        f"Message-ID: <{item.message_id}@{envelope.domain}>",
+        "Auto-Submitted: auto-generated",
+    ]
+    if envelope.reply_to:
+        headers.append(f"Reply-To: {formataddr(parseaddr(envelope.reply_to), charset='utf-8')}")
+    headers += [
+        f"List-Unsubscribe: {links}",
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+    ]
+    part = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable'
+    text = rendered.text.replace(UNSUBSCRIBE_MARK, unsubscribe_url)
+    html = rendered.html.replace(UNSUBSCRIBE_MARK, unsubscribe_url)
+    return b"".join(
+        [
+            "\r\n".join(headers).encode("ascii"),
+            f"\r\n\r\n--{boundary}\r\n{part.format('plain')}\r\n\r\n".encode(),
+            _qp(text),
+            f"\r\n--{boundary}\r\n{part.format('html')}\r\n\r\n".encode(),
+            _qp(html),
+            f"\r\n--{boundary}--\r\n".encode(),
+        ]
+    )

@@ -212,6 +212,9 @@ def claim(
     )
     if skip:
         due = due.where(Notification.id.not_in(list(skip)))
+    if db.session.execute(due.limit(1)).first() is None:
+        db.session.rollback()
+        return []  # idle polling stays a read: on SQLite it takes no write lock
     if db.session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     db.session.execute(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import hmac
 import http.client
@@ -24,6 +25,7 @@ import secrets
 import socket
 import ssl
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -144,6 +146,58 @@ def vet_quickly(url: str, allow_loopback: bool = False) -> Vetted:
         raise UnsafeURL("its host name did not resolve in time") from None
 
 
+class _Reaper:
+    """One thread that shuts down the sockets of exchanges past their deadline.
+
+    (A timer thread per request would cost more than a fast receiver's whole answer.)
+    """
+
+    def __init__(self) -> None:
+        self._watched: dict[int, tuple[float, http.client.HTTPConnection, threading.Event]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, connection: http.client.HTTPConnection, seconds: float) -> threading.Event:
+        """Watch a connection; the event is set if its deadline passes."""
+        expired = threading.Event()
+        with self._lock:
+            self._watched[id(connection)] = (time.monotonic() + seconds, connection, expired)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="webhook-reaper", daemon=True
+                )
+                self._thread.start()
+        return expired
+
+    def forget(self, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            self._watched.pop(id(connection), None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(0.1)
+            now = time.monotonic()
+            with self._lock:
+                late = [(c, e) for key, (at, c, e) in self._watched.items() if at <= now]
+                for connection, _ in late:
+                    self._watched.pop(id(connection), None)
+            for connection, expired in late:
+                expired.set()
+                sock = connection.sock
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+
+
+_reaper = _Reaper()
+
+
+@functools.lru_cache(maxsize=1)
+def _context() -> ssl.SSLContext:
+    # Building a default context loads the CA bundle: once, not per request.
+    return ssl.create_default_context()
+
+
 class _Pinned(http.client.HTTPSConnection):
     """An HTTPS connection to a vetted address, with the host name for TLS and Host."""
 
@@ -175,21 +229,10 @@ def post(
         vetted = vet(url, allow_loopback)
     except UnsafeURL as error:
         return Answer(False, None, f"refused: the URL {error}")
-    connection = _Pinned(vetted, timeout_s, context or ssl.create_default_context())
-    # The socket timeout bounds each read; this timer bounds the whole exchange, so a
+    connection = _Pinned(vetted, timeout_s, context or _context())
+    # The socket timeout bounds each read; the reaper bounds the whole exchange, so a
     # receiver trickling a byte a second cannot hold a worker.
-    expired = threading.Event()
-
-    def expire() -> None:
-        expired.set()
-        sock = connection.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    timer = threading.Timer(timeout_s, expire)
-    timer.daemon = True
-    timer.start()
+    expired = _reaper.watch(connection, timeout_s)
     try:
         connection.request(
             "POST",
@@ -213,7 +256,7 @@ def post(
             return Answer(False, None, "connection refused")
         return Answer(False, None, f"connection failed ({error.__class__.__name__})")
     finally:
-        timer.cancel()
+        _reaper.forget(connection)
         connection.close()
     if 200 <= status < 300:
         return Answer(True, status, f"HTTP {status}")
