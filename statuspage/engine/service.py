@@ -22,6 +22,7 @@ from statuspage.engine.recording import ingest, prune
 from statuspage.engine.rollups import roll_up_days
 from statuspage.notify.alerts import check_locations
 from statuspage.notify.delivery import Deliverer
+from statuspage.notify.outbox import prune as prune_outbox
 from statuspage.store import limits
 from statuspage.store.db import utcnow
 
@@ -142,6 +143,7 @@ class ProbeService:
                 now = utcnow()
                 deleted = prune(now, self.config.raw_days)
                 days = roll_up_days(self.config, now)
+                prune_outbox(now)
             log.info("housekeeping: %d component-days rolled up, %d results pruned", days, deleted)
         except Exception:
             log.exception("housekeeping failed")

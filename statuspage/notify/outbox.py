@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, update
+from sqlalchemy import delete, insert, or_, update
 
 from statuspage.config import StatusConfig
 from statuspage.notify import events
@@ -424,3 +424,43 @@ def waiting(now: datetime) -> tuple[int, int]:
         db.select(db.func.count()).where(NotificationEvent.fanned_out_at.is_(None))
     ).scalar()
     return due + (unfanned or 0), later
+
+
+def prune(now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+    """Forget finished notifications and events older than `keep`, and stale sign-ups.
+
+    An unconfirmed subscriber whose link has expired is deleted too: an address nobody
+    confirmed is not kept. Return how many rows went.
+    """
+    from statuspage.notify.subscribers import CONFIRM_DAYS
+
+    cutoff = now - keep
+    gone = db.session.execute(
+        delete(Notification).where(
+            Notification.state != DeliveryState.PENDING, Notification.created_at < cutoff
+        )
+    ).rowcount
+    busy = db.select(Notification.event_id).distinct()
+    gone += db.session.execute(
+        delete(NotificationEvent).where(
+            NotificationEvent.fanned_out_at.is_not(None),
+            NotificationEvent.created_at < cutoff,
+            NotificationEvent.id.not_in(busy),
+        )
+    ).rowcount
+    stale = list(
+        db.session.execute(
+            db.select(Subscriber.id).where(
+                Subscriber.confirmed_at.is_(None),
+                Subscriber.created_at < now - timedelta(days=CONFIRM_DAYS),
+            )
+        ).scalars()
+    )
+    if stale:
+        db.session.execute(delete(Notification).where(Notification.subscriber_id.in_(stale)))
+        db.session.execute(
+            delete(SubscriberComponent).where(SubscriberComponent.subscriber_id.in_(stale))
+        )
+        gone += db.session.execute(delete(Subscriber).where(Subscriber.id.in_(stale))).rowcount
+    db.session.commit()
+    return gone or 0

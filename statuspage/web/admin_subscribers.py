@@ -131,16 +131,24 @@ def notify_reach(event: Incident | None = None) -> str:
     ).scalar()
     if not confirmed:
         return "No one is subscribed yet: ticking this notifies no one."
+    unsent = (
+        ""
+        if current_app.config.get("SMTP_URL")
+        else (
+            " Mail is not configured on this process (STATUSPAGE_SMTP_URL): if the probe process"
+            " lacks it too, email subscribers are not told."
+        )
+    )
     if event is None:
         everything = subscribers.reach(None, [])
         return (
             f"Reaches {everything} subscriber{'s' if everything != 1 else ''} who follow "
-            "everything, plus those who follow the components you mark affected."
+            "everything, plus those who follow the components you mark affected." + unsent
         )
     count = subscribers.reach(event)
     if not count:
         return "No subscriber follows this event's components: ticking this notifies no one."
-    return f"Reaches {count} subscriber{'s' if count != 1 else ''}."
+    return f"Reaches {count} subscriber{'s' if count != 1 else ''}." + unsent
 
 
 def init_app(app: Flask) -> None:

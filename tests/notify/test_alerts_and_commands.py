@@ -206,3 +206,21 @@ def test_fan_out_is_idempotent(app, client, smtp) -> None:
         events = outbox.events_to_fan_out()
         assert outbox.fan_out(events[0], app.config["STATUS"], utcnow()) == 1
         assert outbox.fan_out(events[0], app.config["STATUS"], utcnow()) == 0
+
+
+def test_housekeeping_forgets_old_deliveries_and_unconfirmed_addresses(app, client, smtp) -> None:
+    confirmed(app, client, smtp, "ann@example.com")
+    from tests.notify.flows import subscribe
+
+    subscribe(client, "never@example.com")
+    open_incident(app)
+    deliver(app)
+    later = utcnow() + timedelta(days=31)
+    with app.app_context():
+        assert outbox.prune(later) > 0
+        from statuspage.store.models import Notification, NotificationEvent
+
+        assert db.session.execute(db.select(Notification)).scalars().all() == []
+        assert db.session.execute(db.select(NotificationEvent)).scalars().all() == []
+        emails = db.session.execute(db.select(Subscriber.email)).scalars().all()
+    assert emails == ["ann@example.com"]
