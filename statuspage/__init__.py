@@ -14,13 +14,22 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from statuspage import notify
 from statuspage.config import ConfigError, load_config
 from statuspage.store.db import db, render_migration_item
+from statuspage.web.forwarding import (
+    DEFAULT_TRUSTED,
+    SitePrefix,
+    TrustedProxies,
+    site_prefix,
+    trusted_networks,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The largest form the admin takes (a 100,000-character postmortem, percent-encoded), refused
+# from its Content-Length before a byte of it is read; the write API sets its own limits.
+MAX_FORM_BYTES = 1024 * 1024
 DEFAULT_CONFIG = PROJECT_ROOT / "content" / "status.toml"
 MIGRATIONS = Path(__file__).resolve().parent / "store" / "migrations"
 
@@ -35,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, dev_secret_key: boo
     app = Flask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(_settings_from_environment(app))
+    app.config.update(MAX_CONTENT_LENGTH=MAX_FORM_BYTES, MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES)
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
@@ -47,12 +57,16 @@ def create_app(test_config: dict[str, Any] | None = None, *, dev_secret_key: boo
 
     app.config["STATUS"] = load_config(app.config["STATUSPAGE_CONFIG"])
     notify.init_app(app)
+    app.wsgi_app = SitePrefix(  # type: ignore[method-assign]
+        app.wsgi_app, site_prefix(app.config["STATUS"].site.url)
+    )
     proxies = app.config["PROXIES"]
     if proxies:
-        # Behind a reverse proxy, trust its X-Forwarded-* headers (and only from that many
-        # hops), so sign-in throttling sees client addresses and cookies know about HTTPS.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        # Behind a reverse proxy, trust its X-Forwarded-For and -Proto (from that many hops,
+        # and only when it is the proxy asking), so sign-in throttling sees client addresses
+        # and cookies know about HTTPS.
+        app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
+            app.wsgi_app, proxies, trusted_networks(app.config["TRUSTED_PROXIES"])
         )
     try:
         db.init_app(app)
@@ -93,7 +107,19 @@ def _settings_from_environment(app: Flask) -> dict[str, Any]:
         "STATUSPAGE_CONFIG": os.environ.get("STATUSPAGE_CONFIG") or str(DEFAULT_CONFIG),
         "SECRET_KEY": os.environ.get("STATUSPAGE_SECRET_KEY") or None,
         "PROXIES": _whole_number("STATUSPAGE_PROXIES"),
+        "TRUSTED_PROXIES": os.environ.get("STATUSPAGE_TRUSTED_PROXIES") or DEFAULT_TRUSTED,
+        "REQUIRE_2FA": _flag("STATUSPAGE_REQUIRE_2FA"),
     }
+
+
+def _flag(name: str) -> bool:
+    """Read a yes/no setting: 1, true or yes turn it on; unset, 0, false or no leave it off."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0 (or true/false, yes/no), got {value!r}")
 
 
 def _whole_number(name: str) -> int:

@@ -19,6 +19,7 @@ from probes.definitions import (
     slugify,
 )
 from statuspage.store import limits
+from statuspage.store.text import uncarried
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -133,9 +134,10 @@ class _Table:
         value = self.data[key]
         if not isinstance(value, str) or not value.strip():
             self.fail(f"{self.where}: key {key!r} must be a non-empty string, got {value!r}")
-        if "\x00" in value:
-            # TOML allows "\u0000"; PostgreSQL refuses NUL in text, and no one means one.
-            self.fail(f"{self.where}: key {key!r} contains a NUL character")
+        problem = uncarried(value)
+        if problem is not None:
+            # TOML allows "\u0000" and "\u0007"; the database or a feed would refuse them.
+            self.fail(f"{self.where}: key {key!r} contains {problem}")
         value = value.strip()
         if max_length is not None and len(value) > max_length:
             self.fail(f"{self.where}: key {key!r} is longer than {max_length} characters")

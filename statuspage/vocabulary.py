@@ -25,6 +25,7 @@ __all__ = [
     "MaintenanceStatus",
     "NotificationKind",
     "Outcome",
+    "Role",
     "worst_impact",
 ]
 
@@ -83,6 +84,13 @@ class Impact(StrEnum):
     MAJOR = "major"
     CRITICAL = "critical"
     MAINTENANCE = "maintenance"
+
+
+class Role(StrEnum):
+    """What a staff account may do."""
+
+    EDITOR = "editor"  # incidents, maintenance, notes
+    ADMIN = "admin"  # also users, tokens, components and subscribers
 
 
 class Cause(StrEnum):

@@ -92,3 +92,33 @@ def test_proxies_setting_must_be_a_number(monkeypatch) -> None:
     monkeypatch.setenv("STATUSPAGE_PROXIES", "yes")
     with pytest.raises(ConfigError, match="STATUSPAGE_PROXIES must be a whole number"):
         create_app({"TESTING": True})
+
+
+def test_forwarded_headers_count_only_from_a_trusted_proxy(monkeypatch, tmp_path) -> None:
+    """Reached directly, a client's own X-Forwarded-For would dodge the per-address limits."""
+    monkeypatch.setenv("STATUSPAGE_PROXIES", "1")
+    monkeypatch.setenv("STATUSPAGE_TRUSTED_PROXIES", "10.1.2.3, 192.0.2.0/24")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+    seen = []
+
+    @app.get("/_echo")
+    def echo():
+        seen.append((request.remote_addr, request.is_secure))
+        return "ok"
+
+    forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    for peer in ("10.1.2.3", "192.0.2.77", "198.51.100.4", "127.0.0.1"):
+        app.test_client().get("/_echo", headers=forwarded, environ_base={"REMOTE_ADDR": peer})
+    assert seen == [
+        ("203.0.113.9", True),
+        ("203.0.113.9", True),
+        ("198.51.100.4", False),
+        ("127.0.0.1", False),  # not in this site's list
+    ]
+
+
+def test_trusted_proxies_must_be_addresses(monkeypatch) -> None:
+    monkeypatch.setenv("STATUSPAGE_PROXIES", "1")
+    monkeypatch.setenv("STATUSPAGE_TRUSTED_PROXIES", "10.0.0.0/8, the load balancer")
+    with pytest.raises(ConfigError, match="'the load balancer' is not an address or network"):
+        create_app({"TESTING": True})

@@ -167,6 +167,11 @@ BROKEN += [
         ["component 'api'", "'name'", "NUL"],
         id="nul-in-name",
     ),
+    pytest.param(
+        SITE + '[[components]]\nslug = "api"\nname = "A\\u0007PI"\n',
+        ["component 'api'", "'name'", "U+0007"],
+        id="control-character-in-name",
+    ),
 ]
 
 

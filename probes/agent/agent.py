@@ -26,7 +26,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from probes.agent.queue import DiskQueue
-from probes.agent.reporter import Delivery, Reporter, Verdict
+from probes.agent.reporter import Delivery, Reporter, Verdict, shown
 from probes.definitions import ProbeDefinition
 from probes.results import Result
 from probes.runner import ProbeRunner
@@ -141,6 +141,7 @@ class Agent:
             delivery = self.reporter.send(batch)
             verdict = delivery.verdict
             if verdict is Verdict.DELIVERED:
+                self._log_refused(batch, delivery)
                 self.queue.discard(entry["id"] for entry in batch)
                 accepted += delivery.accepted
                 duplicates += delivery.duplicates
@@ -180,6 +181,21 @@ class Agent:
         self._failures = 0
         self._retry_at = 0.0
         self.last_failure = None
+
+    def _log_refused(self, batch: list[dict[str, Any]], delivery: Delivery) -> None:
+        """Say which delivered results the site did not believe: they are dropped, not resent."""
+        by_id = {entry["id"]: entry for entry in batch}
+        for refused in delivery.refused:
+            entry = by_id.get(refused.get("id"), {})
+            log.error(
+                "the site refused result %s (%s from %s, started %s) at %s: %s; dropped it",
+                shown(refused.get("id")),
+                entry.get("probe_key"),
+                entry.get("location"),
+                entry.get("started_at"),
+                shown(refused.get("field")),
+                shown(refused.get("reason")),
+            )
 
     def _drop_invalid(self, batch: list[dict[str, Any]], delivery: Delivery) -> None:
         """Drop the result the site named as invalid, or the whole batch when it named none."""

@@ -65,6 +65,8 @@ class Delivery:
     retry_after_s: float | None = None
     # For INVALID: the field at fault, as the site named it ("results[3].started_at").
     field: str | None = None
+    # For DELIVERED: the results the site did not believe, each {index, id, field, reason}.
+    refused: tuple[dict[str, Any], ...] = ()
 
 
 class _Bearer(AuthBase):
@@ -144,10 +146,18 @@ class Reporter:
         body = _json_object(response)
         if 200 <= status < 300:
             accepted, duplicates = body.get("accepted"), body.get("duplicates")
+            refused = body.get("refused")
+            refused = (
+                tuple(r for r in refused if isinstance(r, dict))
+                if isinstance(refused, list)
+                else ()
+            )
             if isinstance(accepted, int) and isinstance(duplicates, int):
-                return Delivery(Verdict.DELIVERED, f"HTTP {status}", accepted, duplicates)
-            return Delivery(Verdict.DELIVERED, f"HTTP {status}", size, 0)
-        message = _shown(body.get("message"))
+                return Delivery(
+                    Verdict.DELIVERED, f"HTTP {status}", accepted, duplicates, refused=refused
+                )
+            return Delivery(Verdict.DELIVERED, f"HTTP {status}", size, 0, refused=refused)
+        message = shown(body.get("message"))
         reason = f"HTTP {status}" + (f": {message}" if message else "")
         if status in (408, 429) or status >= 500:
             return Delivery(Verdict.RETRY, reason, retry_after_s=_retry_after(response))
@@ -157,7 +167,7 @@ class Reporter:
             field = body.get("field") if isinstance(body.get("field"), str) else None
             return Delivery(Verdict.INVALID, reason, field=field)
         if 300 <= status < 400:
-            where = _shown(response.headers.get("Location")) or "elsewhere"
+            where = shown(response.headers.get("Location")) or "elsewhere"
             reason = f"HTTP {status} to {where}: give that address to --report-to"
         return Delivery(Verdict.REFUSED, reason)
 
@@ -171,7 +181,7 @@ def _json_object(response: requests.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _shown(text: Any) -> str:
+def shown(text: Any) -> str:
     """Return text from the site fit for one log line."""
     if not isinstance(text, str):
         return ""

@@ -23,13 +23,18 @@ def token_group() -> None:
     show_default=True,
     help="write: incidents, maintenance, component status; results: probe agents only.",
 )
-def token_create(name: str, scope: str) -> None:
+@click.option(
+    "--location",
+    help="results tokens: the one location (STATUSPAGE_LOCATION) its agent reports from.",
+)
+def token_create(name: str, scope: str, location: str | None) -> None:
     """Create a token and print it once (only its hash is kept)."""
     try:
-        token = create_token(name, scope)
+        token = create_token(name, scope, location=location)
     except TokenError as error:
         fail(error)
-    click.echo(f"created token {name.strip()!r} with scope {scope}.")
+    bound = f", for location {location.strip()!r}" if location else ""
+    click.echo(f"created token {name.strip()!r} with scope {scope}{bound}.")
     click.echo("Copy it now: it cannot be shown again. Send it as `Authorization: Bearer <token>`.")
     # Last line, alone, so scripts can take it with `tail -n 1`.
     click.echo(token)
@@ -37,8 +42,9 @@ def token_create(name: str, scope: str) -> None:
 
 @token_group.command("list")
 def token_list() -> None:
-    """List tokens: name, scope, created, last used, revoked (never the token itself)."""
-    rows = [("NAME", "SCOPE", "CREATED", "LAST USED", "REVOKED")]
+    """List tokens: name, scope, created, last used, revoked, location (never the token)."""
+    # LOCATION comes last, so scripts reading the earlier columns by position keep working.
+    rows = [("NAME", "SCOPE", "CREATED", "LAST USED", "REVOKED", "LOCATION")]
     for token in list_tokens():
         rows.append(
             (
@@ -47,6 +53,7 @@ def token_list() -> None:
                 when(token.created_at, "-"),
                 when(token.last_used_at, "never"),
                 when(token.revoked_at, "-"),
+                token.location or "-",
             )
         )
     if len(rows) == 1:

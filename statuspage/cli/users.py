@@ -1,4 +1,4 @@
-"""`statuspage user ...`: create, list and disable staff accounts."""
+"""`statuspage user ...`: staff accounts, their roles, passwords and two-factor sign-in."""
 
 from __future__ import annotations
 
@@ -8,7 +8,27 @@ import click
 from flask.cli import AppGroup
 
 from statuspage.cli.common import fail, when
-from statuspage.staff.accounts import AccountError, create_user, disable_user, list_users
+from statuspage.staff import two_factor
+from statuspage.staff.accounts import (
+    COMMAND_LINE,
+    AccountError,
+    create_user,
+    disable_user,
+    find_user,
+    list_users,
+    set_password,
+    set_role,
+)
+from statuspage.store.db import utcnow
+from statuspage.vocabulary import Role
+
+ROLES = click.Choice([role.value for role in Role])
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
 @click.group("user", cls=AppGroup)
@@ -19,25 +39,32 @@ def user_group() -> None:
 @user_group.command("create")
 @click.argument("email")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def user_create(email: str, password_stdin: bool) -> None:
+@click.option(
+    "--role",
+    type=ROLES,
+    help="editor: incidents, maintenance, notes; admin: also users, tokens, components. "
+    "Default: admin while the site has none, then editor.",
+)
+def user_create(email: str, password_stdin: bool, role: str | None) -> None:
     """Create a staff account; the password is asked for (or read from stdin)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _password(password_stdin)
     try:
-        user = create_user(email, password)
+        user = create_user(email, password, role=role)
     except AccountError as error:
         fail(error)
-    click.echo(f"created {user.email}")
+    click.echo(f"created {user.email} ({user.role})")
 
 
 @user_group.command("list")
 def user_list() -> None:
-    """List staff accounts."""
+    """List staff accounts, their roles and whether they use two-factor sign-in."""
     for user in list_users():
         state = "active" if user.active else "disabled"
-        click.echo(f"{user.email}  {state}  last sign-in: {when(user.last_sign_in_at, 'never')}")
+        factor = "2fa" if user.has_two_factor else "no 2fa"
+        click.echo(
+            f"{user.email}  {state}  last sign-in: {when(user.last_sign_in_at, 'never')}"
+            f"  {user.role}  {factor}"
+        )
 
 
 @user_group.command("disable")
@@ -49,3 +76,38 @@ def user_disable(email: str) -> None:
     except AccountError as error:
         fail(error)
     click.echo(f"disabled {user.email}")
+
+
+@user_group.command("role")
+@click.argument("email")
+@click.argument("role", type=ROLES)
+def user_role(email: str, role: str) -> None:
+    """Give an account a role (the last admin stays one)."""
+    try:
+        user = set_role(email, role)
+    except AccountError as error:
+        fail(error)
+    click.echo(f"{user.email} is now {user.role}")
+
+
+@user_group.command("password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_password(email: str, password_stdin: bool) -> None:
+    """Give an account a new password; its sessions end."""
+    try:
+        user = set_password(email, _password(password_stdin))
+    except AccountError as error:
+        fail(error)
+    click.echo(f"new password for {user.email}; its sessions have ended")
+
+
+@user_group.command("reset-2fa")
+@click.argument("email")
+def user_reset_two_factor(email: str) -> None:
+    """Turn an account's two-factor sign-in off (a lost phone): it enrols again."""
+    user = find_user(email)
+    if user is None:
+        fail(AccountError(f"no account for {email.strip().lower()}"))
+    two_factor.reset(user, COMMAND_LINE, utcnow())
+    click.echo(f"two-factor sign-in of {user.email} is off; its sessions have ended")

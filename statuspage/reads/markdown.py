@@ -1,8 +1,16 @@
-"""Render markdown written by people into HTML that is safe to show anyone."""
+"""Render what people and the system write into HTML that is safe to show anyone.
+
+People write markdown, sanitized after rendering. The system's own text (automatic incident
+updates, maintenance moves) quotes what probes observed, and an observed value is data: it is
+shown as text, so no answer of a probed server can put a link or emphasis on the page.
+"""
 
 from __future__ import annotations
 
 import functools
+import html
+import re
+from typing import Protocol
 
 import markdown as markdown_lib
 import nh3
@@ -41,3 +49,26 @@ def render_markdown(text: str) -> Markup:
         link_rel="noopener noreferrer",
     )
     return Markup(clean)  # noqa: S704 - nh3 has just sanitized it
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+class Written(Protocol):
+    """Something with a text and an author (None: the system wrote it)."""
+
+    body: str
+    author: str | None
+
+
+def render_text(text: str) -> Markup:
+    """Render plain text as escaped paragraphs, split where a blank line is."""
+    paragraphs = [part.strip() for part in _PARAGRAPH_BREAK.split(text.strip()) if part.strip()]
+    return Markup("\n".join(f"<p>{html.escape(part, quote=False)}</p>" for part in paragraphs))
+
+
+def render_update(update: Written) -> Markup:
+    """Render an update: a person's text as markdown, the system's as plain text."""
+    if update.author is None:
+        return render_text(update.body)
+    return render_markdown(update.body)

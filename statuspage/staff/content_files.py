@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statuspage.rules import DEFAULT_TEXTS, incident_impact
 from statuspage.store import limits
+from statuspage.store.text import uncarried
 from statuspage.vocabulary import (
     RESOLVED_INCIDENT_STATUSES,
     ComponentStatus,
@@ -165,6 +166,8 @@ def parse_document(text: str, source: str, now: datetime, digest: str = "") -> D
         raise ContentError("title", "required: a non-empty string")
     if len(title.strip()) > limits.EVENT_NAME:
         raise ContentError("title", f"longer than {limits.EVENT_NAME} characters")
+    if problem := uncarried(title):
+        raise ContentError("title", f"contains {problem}")
     code = data.get("code", derived_code(source))
     if not isinstance(code, str) or not CODE_PATTERN.match(code):
         raise ContentError("code", f"must be 12 lowercase letters or digits, got {code!r}")
@@ -242,6 +245,8 @@ def _read_sections(
     postmortem_line = 0
     for number, heading, body_lines in sections:
         body = "\n".join(body_lines).strip()
+        if problem := uncarried(body):
+            raise ContentError(f"line {number}", f"the section contains {problem}")
         if heading.rstrip("#").strip().lower() == "postmortem":
             if postmortem_line:
                 raise ContentError(

@@ -16,7 +16,15 @@ from statuspage.staff.validation import (
     valid_component_list,
     valid_text,
 )
-from statuspage.staff.writes import Actor, affect, apply_status, snapshot, staff_update, writing
+from statuspage.staff.writes import (
+    Actor,
+    affect,
+    affect_only,
+    apply_status,
+    snapshot,
+    staff_update,
+    writing,
+)
 from statuspage.store import limits
 from statuspage.store.db import db
 from statuspage.store.models import Incident
@@ -127,12 +135,7 @@ def edit_maintenance(
             start,
         )
         if chosen is not None:
-            for affected in list(maintenance.affected):
-                if affected.component_id not in {c.id for c in chosen}:
-                    db.session.delete(affected)
-            present = {a.component_id for a in maintenance.affected}
-            added = [component for component in chosen if component.id not in present]
-            affect(maintenance, dict.fromkeys(added, ComponentStatus.UNDER_MAINTENANCE))
+            affect_only(maintenance, dict.fromkeys(chosen, ComponentStatus.UNDER_MAINTENANCE))
         maintenance.updated_at = now
         write.audit_incident(maintenance, before)
         write.touch(previous + (chosen or []))

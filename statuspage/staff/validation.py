@@ -12,6 +12,7 @@ from typing import Any
 
 from statuspage.store.db import db, findable
 from statuspage.store.models import Component, Incident
+from statuspage.store.text import uncarried
 from statuspage.vocabulary import ComponentStatus, EventKind, IncidentStatus, MaintenanceStatus
 
 
@@ -55,13 +56,10 @@ def valid_text(value: Any, field: str, *, limit: int, required: bool = True) -> 
         raise Invalid(f"{field} must be a string", field)
     if len(value) > limit:
         raise Invalid(f"{field} is longer than {limit} characters", field)
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Invalid(f"{field} is not valid text (unpaired surrogate)", field) from None
-    if "\x00" in value:
-        # PostgreSQL refuses NUL in text, and no person means to write one.
-        raise Invalid(f"{field} contains a NUL character", field)
+    problem = uncarried(value)
+    if problem is not None:
+        # No person means to write one, and the database or a feed would refuse it.
+        raise Invalid(f"{field} contains {problem}", field)
     return value.strip()
 
 

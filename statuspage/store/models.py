@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.store import limits
 from statuspage.store.db import UTCDateTime, db, new_code, utcnow
-from statuspage.vocabulary import Channel, ComponentStatus, DeliveryState, EventKind, Outcome
+from statuspage.vocabulary import Channel, ComponentStatus, DeliveryState, EventKind, Outcome, Role
 
 
 class Component(db.Model):
@@ -307,13 +307,49 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(limits.EMAIL), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An editor writes incidents, maintenance and notes; an admin also manages the site.
+    role: Mapped[str] = mapped_column(String(16), default=Role.EDITOR)
+    # Kept in every session cookie: bumping it (sign-out, new password, disable) ends them all.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Two-factor sign-in: the TOTP secret once enrolment is confirmed, and the last time step
+    # a code was accepted for (a code is good once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     @property
     def is_active(self) -> bool:
         """Let Flask-Login refuse disabled accounts, even with a live session."""
         return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        """Tell whether this account may manage users, tokens and components."""
+        return self.role == Role.ADMIN
+
+    @property
+    def has_two_factor(self) -> bool:
+        """Tell whether signing in also asks for a code from an authenticator."""
+        return self.totp_enabled_at is not None
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that signs in without the authenticator; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
 
 
 class SignInFailure(db.Model):
@@ -337,6 +373,11 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # "write": incidents, maintenance, component status; "results": probe agents only.
     scope: Mapped[str] = mapped_column(String(16), default="write")
+    # A results token speaks for one location: results naming any other are refused.
+    location: Mapped[str | None] = mapped_column(String(limits.LOCATION))
+    # The results it may still send now (a token bucket), as of allowance_at.
+    allowance: Mapped[float | None] = mapped_column(Float)
+    allowance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,7 +7,17 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every blueprint, the template filters, sign-in and the response cache."""
-    from statuspage.web import admin, api_v2, auth, caching, feeds, filters, health, public
+    from statuspage.web import (
+        accounts,
+        admin,
+        api_v2,
+        auth,
+        caching,
+        feeds,
+        filters,
+        health,
+        public,
+    )
     from statuspage.web.admin_subscribers import init_app as add_subscribers_screen
     from statuspage.web.api_v1 import routes as api_v1
     from statuspage.web.subscribe import bp as subscribe_bp
@@ -15,6 +25,7 @@ def init_app(app: Flask) -> None:
     filters.register(app)
     auth.init_app(app)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(accounts.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api_v2.bp)

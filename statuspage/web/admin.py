@@ -40,24 +40,10 @@ from statuspage.web.admin_forms import (
     aware,
     local,
 )
-from statuspage.web.auth import login_manager
+from statuspage.web.auth import admin_only, guard
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-def require_sign_in() -> Any:
-    """Send anyone not signed in to the sign-in form."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
-
-
-@bp.after_request
-def no_store(response: Any) -> Any:
-    """Keep staff pages out of every cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+guard(bp)
 
 
 def _config() -> StatusConfig:
@@ -342,6 +328,7 @@ def cancel_maintenance(code: str):
 
 
 @bp.route("/components", methods=["GET", "POST"])
+@admin_only
 def components():
     """Set or clear components' manual status."""
     form = ButtonForm()
@@ -369,5 +356,6 @@ def components():
 def audit():
     """Show the audit log, newest first."""
     page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and int(page) > 0 else 1
-    return render_template("admin/audit.html", entries=audit_page(number), page=number)
+    # isdecimal, not isdigit: "²" is a digit int() refuses; and a page past the log is empty.
+    number = int(page) if page.isascii() and page.isdecimal() and 0 < len(page) < 8 else 1
+    return render_template("admin/audit.html", entries=audit_page(max(number, 1)), page=number)

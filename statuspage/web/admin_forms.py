@@ -6,9 +6,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from statuspage.vocabulary import (
     STATUS_LABELS,
@@ -16,6 +24,7 @@ from statuspage.vocabulary import (
     Impact,
     IncidentStatus,
     MaintenanceStatus,
+    Role,
 )
 
 INCIDENT_STATUSES = [SelectChoice(s.value, s.value.capitalize()) for s in IncidentStatus]
@@ -25,6 +34,14 @@ MAINTENANCE_STATUSES = [
 # "from_components": let the service derive the impact from the affected components' statuses.
 IMPACTS = [SelectChoice("from_components", "From components")] + [
     SelectChoice(i.value, i.value.capitalize()) for i in Impact
+]
+ROLES = [
+    SelectChoice(Role.EDITOR.value, "Editor: incidents, maintenance, notes"),
+    SelectChoice(Role.ADMIN.value, "Admin: also users, tokens and components"),
+]
+TOKEN_SCOPES = [
+    SelectChoice("write", "write: incidents, maintenance, component status"),
+    SelectChoice("results", "results: a probe agent at one location"),
 ]
 # Plain pairs for the per-component selects the templates draw themselves.
 COMPONENT_STATUSES = [(s.value, STATUS_LABELS[s]) for s in ComponentStatus]
@@ -85,3 +102,35 @@ def aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
 def local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     """Return a stored time as a naive local time for a datetime-local field."""
     return value.astimezone(zone).replace(tzinfo=None) if value else None
+
+
+class PasswordForm(FlaskForm):
+    """A new password for one's own account, proved by the current one."""
+
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)])
+    new = PasswordField("New password", validators=[DataRequired(), Length(max=1000)])
+    confirm = PasswordField(
+        "New password again", validators=[EqualTo("new", message="The two do not match.")]
+    )
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app (enrolment, or to turn two-factor sign-in off)."""
+
+    code = StringField("Code from the app", validators=[DataRequired(), Length(max=32)])
+
+
+class UserForm(FlaskForm):
+    """A new staff account."""
+
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    role = SelectField("Role", choices=ROLES, default=Role.EDITOR.value)
+    password = PasswordField("First password", validators=[DataRequired(), Length(max=1000)])
+
+
+class TokenForm(FlaskForm):
+    """A new API token."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    scope = SelectField("Scope", choices=TOKEN_SCOPES, default="write")
+    location = StringField("Location (results tokens)", validators=[Optional(), Length(max=100)])

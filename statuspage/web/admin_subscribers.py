@@ -6,8 +6,6 @@ global, so the incident forms stay as they were).
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import (
     Blueprint,
     Flask,
@@ -19,7 +17,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -29,7 +26,7 @@ from statuspage.staff.validation import Invalid
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import Incident, Subscriber
 from statuspage.vocabulary import Channel
-from statuspage.web.auth import login_manager
+from statuspage.web.auth import admin_only, guard
 from statuspage.web.subscribe import HOOK_KINDS
 
 bp = Blueprint("admin_subscribers", __name__, url_prefix="/admin/subscribers")
@@ -43,22 +40,13 @@ class HookForm(FlaskForm):
     email = EmailField("Owner's email (failure notices)", validators=[Optional(), Length(max=254)])
 
 
-@bp.before_request
-def require_sign_in() -> Any:
-    """Send anyone not signed in to the sign-in form."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
-
-
-@bp.after_request
-def no_store(response: Any) -> Any:
-    """Keep addresses out of every cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+# Staff-only and out of caches; the screens themselves are for admins (addresses are
+# personal data).
+guard(bp)
 
 
 @bp.get("/")
+@admin_only
 def index():
     """Show counts by kind and component, the search, failures and disabled webhooks."""
     search = request.args.get("q", "").strip()
@@ -86,6 +74,7 @@ def _screen(form: HookForm, search: str = "", secret: str | None = None, status:
 
 
 @bp.post("/<code>/remove")
+@admin_only
 def remove(code: str):
     """Delete one subscriber and its data."""
     if FlaskForm().validate_on_submit():
@@ -95,6 +84,7 @@ def remove(code: str):
 
 
 @bp.get("/export.csv")
+@admin_only
 def export():
     """Download subscribers as CSV (all, or those the search matches)."""
     search = request.args.get("q", "").strip() or None
@@ -107,6 +97,7 @@ def export():
 
 
 @bp.post("/hooks")
+@admin_only
 def add_hook():
     """Add a webhook or chat channel; a webhook's secret is shown this once."""
     form = HookForm()

@@ -12,11 +12,12 @@ from markupsafe import Markup, escape
 
 from statuspage.config import SiteConfig
 from statuspage.reads.incidents import list_incidents, timeline
-from statuspage.reads.markdown import render_markdown
+from statuspage.reads.markdown import render_update
 from statuspage.reads.status import visible_components
 from statuspage.reads.summary import last_change
 from statuspage.store.db import utcnow
 from statuspage.store.models import Component, Incident
+from statuspage.store.text import carried
 
 bp = Blueprint("feeds", __name__)
 
@@ -55,8 +56,10 @@ def _feed(fmt: str, component: Component | None) -> Response:
 
     feed = FeedGenerator()
     feed.id(_tag(site, path.strip("/")))
-    feed.title(f"{site.name} Status - {subject}Incident History")
-    feed.description(f"Incidents and maintenance of {component.name if component else site.name}")
+    feed.title(carried(f"{site.name} Status - {subject}Incident History"))
+    feed.description(
+        carried(f"Incidents and maintenance of {component.name if component else site.name}")
+    )
     # feedgen gives RSS the last link as the channel's <link>: the page, not the feed.
     feed.link(href=f"{site.url}{path}.{fmt}", rel="self")
     feed.link(href=site.url, rel="alternate")
@@ -74,11 +77,12 @@ def _feed(fmt: str, component: Component | None) -> Response:
             entry.id(_tag(site, f"incidents/{incident.code}"))
         else:
             entry.guid(url, permalink=True)
-        entry.title(incident.name)  # feedgen escapes it: a plain-text title
+        entry.title(carried(incident.name))  # feedgen escapes it: a plain-text title
         entry.link(href=url, rel="alternate")
         entry.published(incident.created_at)
         entry.updated(changed_at)
-        entry.content(entry_html(incident, site.zone), type="html")
+        # Dropping what XML cannot carry, which text stored by an older version may hold.
+        entry.content(carried(entry_html(incident, site.zone)), type="html")
     body = feed.atom_str(pretty=True) if fmt == "atom" else feed.rss_str(pretty=True)
     return Response(body, content_type=CONTENT_TYPES[fmt])
 
@@ -104,15 +108,15 @@ def feed_time(moment: datetime, zone: ZoneInfo) -> str:
 def entry_html(incident: Incident, zone: ZoneInfo) -> str:
     """Return an entry's HTML: every update newest first, each as one labelled paragraph.
 
-    The update's markdown goes through render_markdown (sanitized); its first paragraph is
-    unwrapped into the labelled one, so paragraphs are never nested.
+    Each update goes through render_update (a person's markdown sanitized, the system's text
+    escaped); its first paragraph is unwrapped into the labelled one, so paragraphs never nest.
     """
     parts = []
     for entry in timeline(incident):
         head = Markup("<small>{}</small><br><strong>{}</strong> - ").format(
             feed_time(entry.update.display_at, zone), entry.label
         )
-        body = str(render_markdown(entry.update.body)).strip()
+        body = str(render_update(entry.update)).strip()
         if body.startswith("<p>"):
             parts.append(f"<p>{head}{body[3:]}")
         else:

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from markupsafe import Markup, escape
 
 from statuspage.reads.formatting import FILTERS
-from statuspage.reads.markdown import render_markdown
+from statuspage.reads.markdown import render_markdown, render_update
 from statuspage.vocabulary import STATUS_LABELS, ComponentStatus
 
 
@@ -42,5 +42,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(time_tag, "time_tag")
     app.add_template_filter(status_label, "status_label")
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(render_update, "update_html")
     for words in FILTERS:
         app.add_template_filter(words)

@@ -28,7 +28,9 @@ def healthz():
     body: dict[str, object] = {"status": "ok", "database": "ok", "newest_result_age_s": None}
     probes = current_app.config["STATUS"].probes
     if newest is not None:
-        age = (utcnow() - newest).total_seconds()
+        # Never negative: a clock ahead of ours (an older version took results from the
+        # future) must not read as fresher than fresh.
+        age = max(0.0, (utcnow() - newest).total_seconds())
         body["newest_result_age_s"] = round(age, 1)
         limit = STALLED_AFTER_INTERVALS * min((p.interval_s for p in probes), default=60)
         if age > limit:

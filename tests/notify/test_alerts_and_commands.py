@@ -197,6 +197,13 @@ def test_admin_subscribers_screen_and_notify_control(app, client, smtp) -> None:
     )
     assert "whsec_" in added.get_data(as_text=True)
     assert "whsec_" not in client.get("/admin/subscribers/").get_data(as_text=True)
+    with app.app_context():
+        create_user("ed@capgo.app", "correct horse battery", role="editor")
+    editor = app.test_client()
+    editor.post(
+        "/admin/sign-in", data={"email": "ed@capgo.app", "password": "correct horse battery"}
+    )
+    assert editor.get("/admin/subscribers/").status_code == 403  # addresses: admins only
 
 
 def test_fan_out_is_idempotent(app, client, smtp) -> None:

@@ -332,6 +332,12 @@ def test_the_example_imports_and_the_live_folder_holds_only_its_readme(app, runn
 
 INVALID = [
     pytest.param(FULL.replace('impact = "major"', "impact = major"), "line 3", id="bad-toml"),
+    pytest.param(
+        FULL.replace("Update checks failing in Europe", "Update checks \\u0007 failing"),
+        "title",
+        id="control-character-in-title",
+    ),
+    pytest.param(FULL.replace("· Identified\n", "· Identified\nbell \x07\n"), "line 12", id="bell"),
     pytest.param(FULL.replace("+++\ntitle", '+++\ncolour = "red"\ntitle', 1), "colour", id="key"),
     pytest.param(
         FULL.replace('title = "Update checks failing in Europe"\n', ""), "title", id="title"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from statuspage import staff
 from statuspage.staff.maintenance import CANCELLED_TEXT
 from statuspage.store.db import db
+from statuspage.store.models import AuditEntry
 from tests.staff.helpers import ALICE, NOW, counts, shown
 
 
@@ -85,3 +87,28 @@ def test_invalid_maintenance_changes_nothing(app, values, field) -> None:
         assert raised.value.field == field
         db.session.rollback()
         assert counts() == before
+
+
+def test_removing_a_component_from_a_maintenance_is_audited_as_removed(app) -> None:
+    config = app.config["STATUS"]
+    with app.app_context():
+        maintenance = staff.schedule_maintenance(
+            ALICE,
+            config,
+            NOW,
+            name="DB upgrade",
+            scheduled_for=NOW + timedelta(hours=1),
+            scheduled_until=NOW + timedelta(hours=2),
+            components=["analytics", "live-updates"],
+        )
+        staff.edit_maintenance(ALICE, config, NOW, maintenance, components=["live-updates"])
+        entry = db.session.execute(
+            db.select(AuditEntry).filter_by(action="maintenance.edit")
+        ).scalar_one()
+        assert json.loads(entry.before)["components"] == {
+            "analytics": "under_maintenance",
+            "live-updates": "under_maintenance",
+        }
+        assert json.loads(entry.after)["components"] == {"live-updates": "under_maintenance"}
+        assert [a.component.slug for a in maintenance.affected] == ["live-updates"]
+        assert shown("analytics", NOW + timedelta(minutes=90)) == "operational"

@@ -99,6 +99,28 @@ def test_revoked_token_no_longer_authenticates(app) -> None:
 def test_scopes(app) -> None:
     with app.app_context():
         write = authenticate(create_token("ci"))
-        results = authenticate(create_token("agent", "results"))
+        results = authenticate(create_token("agent", "results", location="eu"))
         assert has_scope(write, "write") and not has_scope(write, "results")
         assert has_scope(results, "results") and not has_scope(results, "write")
+
+
+@pytest.mark.parametrize(
+    ("scope", "location", "message"),
+    [
+        ("results", None, "needs the location"),
+        ("results", "  ", "needs the location"),
+        ("results", "x" * 101, "at most 100 characters"),
+        ("results", "eu\u0007west", r"U\+0007"),
+        ("write", "eu-west", "only a results token has a location"),
+    ],
+)
+def test_a_results_token_is_bound_to_one_location(app, scope, location, message) -> None:
+    with app.app_context():
+        with pytest.raises(TokenError, match=message):
+            create_token("agent", scope, location=location)
+        create_token("agent", "results", location=" eu-west ")
+        assert authenticate_row("agent").location == "eu-west"
+
+
+def authenticate_row(name: str):
+    return next(token for token in list_tokens() if token.name == name)

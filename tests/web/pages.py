@@ -26,6 +26,8 @@ from statuspage.store.models import (
 from statuspage.web import public
 
 # A Friday afternoon: 15 days back is still March, 90 days back is December 2025.
+# Who wrote the updates the helpers add: a person, so their text is markdown.
+STAFF = "alice@capgo.app"
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 SLUGS = ("live-updates", "app-management", "analytics")
@@ -78,7 +80,9 @@ def add_incident(
             updates.append(("resolved", "This incident has been resolved.", resolved_at))
     for update_status, body, at in updates:
         incident.updates.append(
-            IncidentUpdate(status=update_status, body=body, created_at=at, display_at=at)
+            IncidentUpdate(
+                status=update_status, body=body, author=STAFF, created_at=at, display_at=at
+            )
         )
     for slug, affected_status in affected:
         incident.affected.append(

@@ -203,6 +203,7 @@ def test_incident_flow_through_the_screens(app, staff_client, client) -> None:
             for e in db.session.execute(db.select(AuditEntry).order_by(AuditEntry.id)).scalars()
         ]
     assert actions == [
+        "user.create",  # the staff_client fixture's account
         "incident.create",
         "update.create",
         "update.create",

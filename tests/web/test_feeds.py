@@ -10,7 +10,7 @@ import pytest
 
 from statuspage.store.db import db
 from statuspage.store.models import AffectedComponent, Component, Incident, IncidentUpdate
-from tests.web.pages import GROUP_IN_PARIS
+from tests.web.pages import GROUP_IN_PARIS, STAFF
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 T0 = datetime(2026, 2, 15, 13, 14, tzinfo=UTC)
@@ -49,7 +49,7 @@ def add_incident(
     for number, (status, body) in enumerate(updates):
         at = started_at + timedelta(minutes=10 * number)
         incident.updates.append(
-            IncidentUpdate(status=status, body=body, created_at=at, display_at=at)
+            IncidentUpdate(status=status, body=body, author=STAFF, created_at=at, display_at=at)
         )
     for slug in slugs:
         incident.affected.append(

@@ -8,7 +8,7 @@ import pytest
 
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import Component, Incident, IncidentUpdate, StatusChange
-from tests.web.pages import GROUP_IN_PARIS
+from tests.web.pages import GROUP_IN_PARIS, STAFF
 
 OP, DEG, PART, MAJ, MAINT = (
     "operational",
@@ -46,7 +46,7 @@ def set_status(slug: str, status: str, at: datetime | None = None) -> None:
 
 def add_incident(name: str, impact: str, body: str, status: str = "investigating") -> Incident:
     incident = Incident(name=name, status=status, impact=impact)
-    incident.updates.append(IncidentUpdate(status=status, body=body))
+    incident.updates.append(IncidentUpdate(status=status, body=body, author=STAFF))
     db.session.add(incident)
     return incident
 

@@ -16,7 +16,13 @@ PROBE_SECRET = "sk-probe-9d8c7b6a5f4e3d2c"
 
 def sample_path(rule, codes) -> str:
     """Fill a route's placeholders with values that exist."""
-    values = {"code": codes[0], "slug": "live-updates", "fmt": "atom", "filename": "style.css"}
+    values = {
+        "code": codes[0],
+        "slug": "live-updates",
+        "fmt": "atom",
+        "filename": "style.css",
+        "user_id": "1",
+    }
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values.get(m.group(1), "x"), rule.rule)
 
 
@@ -41,7 +47,7 @@ def test_every_admin_route_refuses_strangers(app, client) -> None:
 def test_every_write_endpoint_refuses_no_token_and_the_wrong_scope(app, client) -> None:
     codes, _ = populate(app)
     with app.app_context():
-        results_token = create_token("agent", "results")
+        results_token = create_token("agent", "results", location="eu")
     checked = 0
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1") or rule.rule.endswith("openapi.json"):

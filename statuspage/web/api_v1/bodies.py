@@ -18,6 +18,7 @@ from flask import request
 from jsonschema import Draft202012Validator, ValidationError
 
 from statuspage.store import limits
+from statuspage.store.text import uncarried
 from statuspage.vocabulary import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
 from statuspage.web.api_v1.errors import ApiError, too_large
 
@@ -240,7 +241,7 @@ def _check_keys(spec: Body, data: dict[str, Any]) -> None:
 
 
 def _check_depth_and_text(data: dict[str, Any]) -> None:
-    """Refuse deep nesting, and text no database column can hold (NUL, unpaired surrogates)."""
+    """Refuse deep nesting, and text some format cannot carry (NUL, controls, surrogates)."""
     # JSON Schema says neither. A loop, not recursion: how deep a request nests must not
     # decide how deep Python goes.
     pending: list[tuple[Any, str, int]] = [(data, "", 0)]
@@ -260,12 +261,9 @@ def _check_depth_and_text(data: dict[str, Any]) -> None:
 
 
 def _check_text(text: str, path: str) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ApiError(422, "invalid", f"{path} contains an unpaired surrogate", path) from None
-    if "\x00" in text:
-        raise ApiError(422, "invalid", f"{path} contains a NUL character", path)
+    problem = uncarried(text)
+    if problem is not None:
+        raise ApiError(422, "invalid", f"{path} contains {problem}", path)
 
 
 # When a body has several problems, the one reported is the first of: a missing key (in the

@@ -23,6 +23,7 @@ HTTP_CODES = {
     409: "conflict",
     413: "payload_too_large",
     422: "invalid",
+    429: "too_many_requests",
     500: "internal_error",
 }
 

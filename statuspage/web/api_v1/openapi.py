@@ -138,8 +138,23 @@ _RESULTS_RECORDED = {
             "description": "Results whose id was stored before (or sent twice in this request); "
             "skipped.",
         },
+        "refused": {
+            "type": "array",
+            "description": "Results not recorded because the site does not believe them; the "
+            "agent should drop them, not send them again.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "index": {"type": "integer", "description": "Its place in `results`."},
+                    "id": {"type": "string"},
+                    "field": {"type": "string", "description": "As results[3].started_at."},
+                    "reason": {"type": "string"},
+                },
+                "required": ["index", "id", "field", "reason"],
+            },
+        },
     },
-    "required": ["accepted", "duplicates"],
+    "required": ["accepted", "duplicates", "refused"],
 }
 _ERROR = {
     "type": "object",
@@ -156,11 +171,15 @@ _ERRORS = {
         "object, or a Content-Type other than application/json."
     ),
     401: "No token, or an unknown or revoked one.",
-    403: "The token's scope is not the route's: results for /results, write for the others.",
+    403: (
+        "The token's scope is not the route's (results for /results, write for the others), "
+        "or a result names a location other than the one its results token is bound to."
+    ),
     404: "No incident, maintenance or component with that code or slug.",
     409: "The change does not fit the current state.",
     413: f"The body is larger than {MAX_BYTES} bytes ({RESULTS_MAX_BYTES} for /results).",
     422: "A value is missing, unknown, of the wrong type or out of range; or an unknown key.",
+    429: "A results token sent more results than it may a minute: wait Retry-After seconds.",
 }
 
 

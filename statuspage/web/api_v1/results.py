@@ -1,16 +1,24 @@
 """What probe agents at other locations send to /api/v1/results, and the rules each result
-must meet beyond its schema (the site's components, its clock, the columns' lengths).
+must meet beyond its schema.
+
+An agent is believed only about what it can know: a result must come from the location its
+token is bound to (else the whole request is refused), be for a probe this site configures,
+start no later than a minute from now by the site's clock and no earlier than the raw results
+it keeps. A result that breaks one of these is refused alone, with its reason, and the others
+are recorded; a request the agent could not have meant (a malformed item) is refused whole.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from probes import InvalidResult, Result
+from statuspage.config import StatusConfig
 from statuspage.store import limits
 from statuspage.vocabulary import Outcome
-from statuspage.web.api_v1.bodies import WHEN, YEARS, Body, enum_values
+from statuspage.web.api_v1.bodies import WHEN, Body, enum_values
 from statuspage.web.api_v1.errors import ApiError
 
 # A probe agent sends up to MAX_RESULTS results a request, each up to about 1 KiB as JSON
@@ -19,7 +27,7 @@ RESULTS_MAX_BYTES = 1024 * 1024
 MAX_RESULTS = 1000
 # How far ahead of the site's clock a result may start. A result from the future would count
 # as its location's newest for as long as the agent's clock is wrong, so it is refused.
-MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_CLOCK_SKEW = timedelta(minutes=1)
 # The longest text each result field may hold (the probe_result columns).
 RESULT_LENGTHS = {
     "id": limits.RESULT_ID,
@@ -42,19 +50,27 @@ RESULT = {
         },
         "probe_key": {
             "type": "string",
+            "minLength": 1,
             "maxLength": RESULT_LENGTHS["probe_key"],
             "description": "<component slug>/<probe slug>, like live-updates/update-check.",
         },
-        "component": {"type": "string", "description": "A component slug of this site."},
+        "component": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": RESULT_LENGTHS["component"],
+            "description": "A component slug of this site.",
+        },
         "location": {
             "type": "string",
             "minLength": 1,
             "maxLength": RESULT_LENGTHS["location"],
-            "description": "Where the agent runs (its STATUSPAGE_LOCATION).",
+            "description": "Where the agent runs (its STATUSPAGE_LOCATION): the location its "
+            "token is bound to.",
         },
         "started_at": dict(
             WHEN,
-            description="ISO 8601 with an offset; at most 5 minutes ahead of the site's clock.",
+            description="ISO 8601 with an offset; at most a minute ahead of the site's clock, "
+            "and within the raw results the site keeps ([retention] raw_days).",
         ),
         "latency_ms": {"type": ["number", "null"], "minimum": 0},
         "outcome": {"type": "string", "enum": enum_values(Outcome)},
@@ -79,14 +95,29 @@ RECORD_RESULTS = Body(
             "type": "array",
             "items": RESULT,
             "maxItems": MAX_RESULTS,
-            "description": "Recorded in order; a request with any invalid item records none.",
+            "description": "Recorded in order. A malformed item refuses the whole request; "
+            "a result the site does not believe (unknown probe, wrong time) is refused alone.",
         }
     },
     required=("results",),
 )
 
 
-def agent_result(index: int, item: Any, components: set[str], now: datetime) -> Result:
+@dataclass(frozen=True)
+class Refusal:
+    """A result the site did not record, and why."""
+
+    index: int
+    id: str
+    field: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the refusal as the answer lists it."""
+        return {"index": self.index, "id": self.id, "field": self.field, "reason": self.reason}
+
+
+def agent_result(index: int, item: Any, location: str) -> Result:
     """Return one item of a results request as a Result, or refuse the request naming it."""
     where = f"results[{index}]"
     try:
@@ -98,33 +129,44 @@ def agent_result(index: int, item: Any, components: set[str], now: datetime) -> 
         if len(getattr(result, name)) > longest:
             field = f"{where}.{name}"
             raise ApiError(422, "invalid", f"{field} is longer than {longest} characters", field)
-    if result.component not in components:
-        field = f"{where}.component"
-        known = ", ".join(sorted(components))
+    if result.location != location:
+        field = f"{where}.location"
         raise ApiError(
-            422,
-            "invalid",
-            f"{field}: no component {result.component!r} on this site (it has: {known})",
-            field,
-        )
-    if not result.probe_key.startswith(result.component + "/"):
-        field = f"{where}.probe_key"
-        raise ApiError(
-            422, "invalid", f"{field} must start with its component, {result.component}/", field
-        )
-    field = f"{where}.started_at"
-    try:
-        started = result.started_at.astimezone(UTC)
-    except OverflowError:
-        raise ApiError(422, "invalid", f"{field} is out of range", field) from None
-    if started.year < YEARS[0]:
-        raise ApiError(422, "invalid", f"{field} is before {YEARS[0]}", field)
-    if started > now + MAX_CLOCK_SKEW:
-        raise ApiError(
-            422,
-            "invalid",
-            f"{field} is {started.isoformat()}, ahead of the site's clock ({now.isoformat()}) "
-            "by more than 5 minutes: check the agent's clock",
+            403,
+            "forbidden",
+            f"{field} is {result.location!r}, but this token reports for {location!r} only",
             field,
         )
     return result
+
+
+def refusal(index: int, result: Result, config: StatusConfig, now: datetime) -> Refusal | None:
+    """Return why the site does not believe a result, or None when it records it."""
+    where = f"results[{index}]"
+
+    def refuse(name: str, reason: str) -> Refusal:
+        return Refusal(index, result.id, f"{where}.{name}", reason)
+
+    probes = {probe.key: probe for probe in config.probes}
+    probe = probes.get(result.probe_key)
+    if probe is None:
+        return refuse("probe_key", f"no probe {result.probe_key!r} on this site")
+    if probe.component != result.component:
+        return refuse("component", f"probe {probe.key!r} belongs to {probe.component!r}")
+    try:
+        started = result.started_at.astimezone(UTC)
+    except OverflowError:
+        return refuse("started_at", "started_at is out of range")
+    if started > now + MAX_CLOCK_SKEW:
+        return refuse(
+            "started_at",
+            f"started_at is {started.isoformat()}, ahead of the site's clock "
+            f"({now.isoformat()}) by more than a minute: check the agent's clock",
+        )
+    if started < now - timedelta(days=config.raw_days):
+        return refuse(
+            "started_at",
+            f"started_at is {started.isoformat()}, older than the {config.raw_days} days of "
+            "raw results this site keeps",
+        )
+    return None

@@ -10,10 +10,12 @@ code. This module makes the blueprint and wires the other modules' checks and an
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -23,8 +25,10 @@ from statuspage.config import StatusConfig
 from statuspage.engine import ingest
 from statuspage.reads.serializers import incident_json
 from statuspage.reads.status import shown_statuses
+from statuspage.staff.tokens import RESULTS_PER_MINUTE, take_allowance
 from statuspage.store.db import db, utcnow
-from statuspage.store.models import Component, Incident
+from statuspage.store.models import ApiToken, Component, Incident
+from statuspage.store.site_state import lock_site
 from statuspage.vocabulary import EventKind
 from statuspage.web.api_v1 import PREFIX
 from statuspage.web.api_v1.auth import actor, require_token
@@ -53,6 +57,7 @@ from statuspage.web.api_v1.results import (
     RECORD_RESULTS,
     RESULTS_MAX_BYTES,
     agent_result,
+    refusal,
 )
 
 bp = Blueprint("api_v1", __name__, url_prefix=PREFIX)
@@ -318,6 +323,7 @@ def clear_component_status(slug: str) -> ResponseReturnValue:
     returns="ResultsRecorded",
     scope="results",
     max_bytes=RESULTS_MAX_BYTES,
+    errors=(429,),
 )
 def record_agent_results() -> ResponseReturnValue:
     """Record a batch of probe results exactly as the site's own probe process does."""
@@ -329,17 +335,51 @@ def record_agent_results() -> ResponseReturnValue:
             f"results holds {len(items)} results; send at most {MAX_RESULTS} per request",
             "results",
         )
-    now = utcnow()
-    components = {component.slug for component in _config().components}
-    results = [agent_result(index, item, components, now) for index, item in enumerate(items)]
+    token, config, now = g.api_token, _config(), utcnow()
+    if token.location is None:
+        raise ApiError(
+            403,
+            "forbidden",
+            f"token {token.name!r} is not bound to a location: create one for this agent with "
+            "`statuspage token create NAME --scope results --location LOCATION`",
+            "Authorization",
+        )
+    results = [agent_result(index, item, token.location) for index, item in enumerate(items)]
+    _spend_allowance(token, len(results), now)
+    refused, believed = [], []
+    for index, result in enumerate(results):
+        reason = refusal(index, result, config, now)
+        (believed if reason is None else refused).append(reason or result)
     try:
-        rows = ingest(results, _config(), now)
+        rows = ingest(believed, config, now)
     except IntegrityError:
         # Another request stored some of these ids between our check and our insert (an
         # agent retrying a request still running): store the rest, as duplicates are skipped.
         db.session.rollback()
-        rows = ingest(results, _config(), now)
-    return {"accepted": len(rows), "duplicates": len(results) - len(rows)}
+        rows = ingest(believed, config, now)
+    return {
+        "accepted": len(rows),
+        "duplicates": len(believed) - len(rows),
+        "refused": [item.to_dict() for item in refused],
+    }
+
+
+def _spend_allowance(token: ApiToken, count: int, now: datetime) -> None:
+    """Refuse the request with 429 when the token has sent too many results lately."""
+    lock_site()  # parallel requests of one token spend its allowance in turn
+    db.session.refresh(token)
+    wait = take_allowance(token, count, now)
+    db.session.commit()
+    if wait:
+        seconds = math.ceil(wait)
+        raise ApiError(
+            429,
+            "too_many_requests",
+            f"token {token.name!r} may send {RESULTS_PER_MINUTE} results a minute: "
+            f"send these in {seconds} s",
+            None,
+            {"Retry-After": str(seconds)},
+        )
 
 
 @route(

@@ -50,7 +50,7 @@ def site(app) -> Iterator[LiveSite]:
 @pytest.fixture
 def results_token(app) -> str:
     with app.app_context():
-        return create_token("eu-agent", "results")
+        return create_token("eu-agent", "results", location="eu")
 
 
 @pytest.fixture

@@ -32,8 +32,8 @@ def test_one_location_down_of_three_degrades_and_two_make_a_partial_outage(
     app, capgo, site, make_agent
 ) -> None:
     with app.app_context():
-        eu = make_agent(site.url, create_token("eu-agent", "results"), "eu")
-        us = make_agent(site.url, create_token("us-agent", "results"), "us")
+        eu = make_agent(site.url, create_token("eu-agent", "results", location="eu"), "eu")
+        us = make_agent(site.url, create_token("us-agent", "results", location="us"), "us")
     config = app.config["STATUS"]
 
     def round_of_checks() -> None:

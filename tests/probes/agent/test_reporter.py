@@ -108,7 +108,7 @@ def test_a_result_from_the_future_is_dropped_alone(
     agent.queue.put([good[0], skewed, good[1]])
     assert agent.deliver() is True
     assert [result_id for result_id, _ in stored(app)] == [r.id for r in good]
-    assert f"rejected result {skewed.id}" in caplog.text
+    assert f"refused result {skewed.id}" in caplog.text
     assert "results[1].started_at" in caplog.text and "check the agent's clock" in caplog.text
 
 

@@ -40,7 +40,7 @@ def test_revoked_token_gets_401(app, api, token) -> None:
 
 def test_results_scope_gets_403(app, client) -> None:
     with app.app_context():
-        agent = create_token("agent-eu", "results")
+        agent = create_token("agent-eu", "results", location="eu")
     before = db_state(app)
     response = client.post(
         f"{PREFIX}/incidents", json=OPEN, headers={"Authorization": f"Bearer {agent}"}

@@ -218,6 +218,10 @@ EXACT = [
             "the JSON nests deeper than 16"),
     refused("POST", "/incidents", {"name": "nul\x00", "status": 5}, 422, "name",
             "name contains a NUL character"),
+    refused("POST", "/incidents", {"name": "x", "status": "investigating", "body": "bell \u0007"},
+            422, "body", "body contains the control character U+0007, which feeds cannot carry"),
+    refused("POST", "/incidents", {"name": "x\ufffe", "status": "investigating"}, 422, "name",
+            "name contains the control character U+FFFE, which feeds cannot carry"),
     # Then the required keys, in their declared order; null counts as missing.
     refused("POST", "/incidents", {"name": 5}, 422, "status", "status is required"),
     refused("POST", "/incidents", {"status": None, "name": None}, 422, "name",

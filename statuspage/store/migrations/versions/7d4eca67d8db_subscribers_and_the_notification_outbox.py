@@ -1,7 +1,7 @@
 """subscribers and the notification outbox
 
 Revision ID: 7d4eca67d8db
-Revises: 56f177148275
+Revises: 3fd36a6e22cf
 Create Date: 2026-12-01 20:58:57.448287
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7d4eca67d8db'
-down_revision = '56f177148275'
+down_revision = '3fd36a6e22cf'
 branch_labels = None
 depends_on = None
 

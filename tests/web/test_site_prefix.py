@@ -1,0 +1,23 @@
+"""A site served under a path: the prefix comes from `[site] url`, never from a header."""
+
+from __future__ import annotations
+
+import pytest
+
+from statuspage import DEFAULT_CONFIG
+
+
+@pytest.fixture
+def config_path(write_config):
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    return write_config(text.replace('"https://status.capgo.app"', '"https://capgo.app/status"'))
+
+
+@pytest.mark.parametrize("path", ["/status/", "/"])
+def test_links_carry_the_configured_prefix_whether_or_not_the_proxy_strips_it(client, path) -> None:
+    page = client.get(path, headers={"X-Forwarded-Prefix": "/elsewhere"})
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert 'href="/status/history"' in body and 'href="/status/static/style.css' in body
+    assert "/elsewhere" not in body
+    assert client.get("/status/uptime").status_code == 200
