@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from statuspage.cli.common import fail, require_current_schema, when
 from statuspage.cli.serve import log_to_stderr
 from statuspage.config import ConfigError
-from statuspage.notify import outbox, subscribers
+from statuspage.notify import listing, outcomes, subscribers
 from statuspage.notify.delivery import Deliverer
 from statuspage.store.db import utcnow
 
@@ -36,7 +36,7 @@ def deliver_command(once: bool) -> None:
     log_to_stderr()
     if once:
         counts = deliverer.drain()
-        due, later = outbox.waiting(utcnow())
+        due, later = outcomes.waiting(utcnow())
         line = (
             f"delivered {counts['sent']}, failed {counts['failed']}, "
             f"{counts['retried']} to retry; {later} waiting for a retry"
@@ -70,7 +70,7 @@ def subscribers_group() -> None:
 def list_command(search: str | None) -> None:
     """Print one line per subscriber: code, kind, state, address, what it follows, since."""
     require_current_schema(current_app)
-    for s in subscribers.find(search, limit=1_000_000):
+    for s in listing.find(search, limit=1_000_000):
         follows = (
             f"incident {s.incident.code}"
             if s.incident
@@ -79,7 +79,7 @@ def list_command(search: str | None) -> None:
         host = (s.url or "").split("/")[2] if "//" in (s.url or "") else ""
         address = " ".join(part for part in (s.email or "", host) if part)
         click.echo(
-            f"{s.code}  {s.kind:8}  {subscribers.state_of(s):11}  {address}  {follows}  "
+            f"{s.code}  {s.kind:8}  {listing.state_of(s):11}  {address}  {follows}  "
             f"{when(s.created_at, '-')}"
         )
 
@@ -90,7 +90,7 @@ def list_command(search: str | None) -> None:
 def export_command(file: Path | None) -> None:
     """Write every subscriber as CSV (no secrets), to FILE or stdout."""
     require_current_schema(current_app)
-    text = subscribers.export_csv(subscribers.find(limit=1_000_000))
+    text = listing.export_csv(listing.find(limit=1_000_000))
     if file is None:
         click.echo(text, nl=False)
     else:

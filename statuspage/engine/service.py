@@ -22,7 +22,7 @@ from statuspage.engine.recording import ingest, prune
 from statuspage.engine.rollups import roll_up_days
 from statuspage.notify.alerts import check_locations
 from statuspage.notify.delivery import Deliverer
-from statuspage.notify.outbox import prune as prune_outbox
+from statuspage.notify.outcomes import prune as prune_outbox
 from statuspage.store import limits
 from statuspage.store.db import utcnow
 

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 
 from probes.definitions import expand_text
-from statuspage.notify import chat, mail, outbox, webhooks
+from statuspage.notify import chat, mail, outbox, outcomes, webhooks
 from statuspage.notify.outbox import Claimed
 from statuspage.notify.subscribers import confirm_token, unsubscribe_token
 from statuspage.reads.serializers import timestamp
@@ -180,17 +180,17 @@ class Deliverer:
                     self._failed(item, reason, permanent=True)
                     continue
                 # The server is unreachable: this and the rest of the batch wait a retry.
-                outbox.mark_sent(sent, utcnow())
+                outcomes.mark_sent(sent, utcnow())
                 for rest in items[index:]:
                     self._failed(rest, reason)
                 log.warning("mail: %s via %s; %d waiting", reason, self.smtp.safe, len(items))
                 return
             sent.append(item)
             if len(sent) >= MARK_EVERY:
-                outbox.mark_sent(sent, utcnow())
+                outcomes.mark_sent(sent, utcnow())
                 self._count("sent", len(sent))
                 sent = []
-        outbox.mark_sent(sent, utcnow())
+        outcomes.mark_sent(sent, utcnow())
         self._count("sent", len(sent))
 
     def _prepare_mail(self, item: Claimed) -> tuple[Any, str] | None:
@@ -199,7 +199,7 @@ class Deliverer:
         subscriber = item.subscriber
         if item.kind in (NotificationKind.CONFIRM, NotificationKind.DISABLED):
             if subscriber is None or not subscriber.email:
-                outbox.mark_dropped(item, "no address")
+                outcomes.mark_dropped(item, "no address")
                 return None
             link = None
             if item.kind == NotificationKind.CONFIRM:
@@ -214,7 +214,7 @@ class Deliverer:
             rendered = self._render(item, mail.render_alert)
             return mail.build(rendered, target, self.envelope, item), target
         if not subscriber.active or not subscriber.email:
-            outbox.mark_dropped(item, "unsubscribed or disabled")
+            outcomes.mark_dropped(item, "unsubscribed or disabled")
             return None
         rendered = self._render(item, mail.render_event)
         token = unsubscribe_token(subscriber.code, subscriber.identity)
@@ -254,12 +254,12 @@ class Deliverer:
             key = outbox.alert_recipient(channel, target)
             if channel == item.channel and key == item.recipient:
                 return expand_text(target, os.environ)
-        outbox.mark_dropped(item, "no longer in [alerts]")
+        outcomes.mark_dropped(item, "no longer in [alerts]")
         return None
 
     def _failed(self, item: Claimed, reason: str, *, permanent: bool = False) -> None:
         self._failed_now.add(item.id)
-        gave_up = outbox.mark_failed(
+        gave_up = outcomes.mark_failed(
             item,
             reason,
             utcnow(),
@@ -327,7 +327,7 @@ class Deliverer:
             else:
                 self._failed(item, answer.reason)
         if sent:
-            outbox.mark_sent(sent, utcnow())
+            outcomes.mark_sent(sent, utcnow())
             self._count("sent", len(sent))
 
     def _prepare_post(self, item: Claimed) -> tuple[str, bytes, dict[str, str]] | None:
@@ -340,7 +340,7 @@ class Deliverer:
             body = chat.chat_body(item.channel, item.payload, item.kind)
             return url, json.dumps(body, ensure_ascii=False).encode(), {}
         if not subscriber.active or not subscriber.url:
-            outbox.mark_dropped(item, "unsubscribed or disabled")
+            outcomes.mark_dropped(item, "unsubscribed or disabled")
             return None
         if item.channel != Channel.WEBHOOK:
             body = chat.chat_body(item.channel, item.payload, item.kind)

@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from statuspage.notify import subscribers
+from statuspage.notify import listing, subscribers
 from statuspage.staff.validation import Invalid
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import Incident, Subscriber
@@ -54,16 +54,16 @@ def index():
 
 
 def _screen(form: HookForm, search: str = "", secret: str | None = None, status: int = 200):
-    found = subscribers.find(search or None)
+    found = listing.find(search or None)
     return (
         render_template(
             "admin/subscribers.html",
-            counts=subscribers.counts(),
+            counts=listing.counts(),
             found=found,
             search=search,
-            state_of=subscribers.state_of,
-            failures=subscribers.failures(),
-            disabled=[s for s in subscribers.find() if s.disabled_at is not None],
+            state_of=listing.state_of,
+            failures=listing.failures(),
+            disabled=[s for s in listing.find() if s.disabled_at is not None],
             form=form,
             button=FlaskForm(),
             secret=secret,
@@ -88,7 +88,7 @@ def remove(code: str):
 def export():
     """Download subscribers as CSV (all, or those the search matches)."""
     search = request.args.get("q", "").strip() or None
-    text = subscribers.export_csv(subscribers.find(search, limit=1_000_000))
+    text = listing.export_csv(listing.find(search, limit=1_000_000))
     return Response(
         text,
         mimetype="text/csv",
@@ -131,12 +131,12 @@ def notify_reach(event: Incident | None = None) -> str:
         )
     )
     if event is None:
-        everything = subscribers.reach(None, [])
+        everything = listing.reach(None, [])
         return (
             f"Reaches {everything} subscriber{'s' if everything != 1 else ''} who follow "
             "everything, plus those who follow the components you mark affected." + unsent
         )
-    count = subscribers.reach(event)
+    count = listing.reach(event)
     if not count:
         return "No subscriber follows this event's components: ticking this notifies no one."
     return f"Reaches {count} subscriber{'s' if count != 1 else ''}." + unsent

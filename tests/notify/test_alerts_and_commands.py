@@ -9,7 +9,7 @@ import pytest
 
 from statuspage import create_app
 from statuspage.config import ConfigError
-from statuspage.notify import alerts, outbox
+from statuspage.notify import alerts, outbox, outcomes
 from statuspage.notify.delivery import Deliverer
 from statuspage.staff.accounts import create_user
 from statuspage.store.db import db, utcnow
@@ -224,7 +224,7 @@ def test_housekeeping_forgets_old_deliveries_and_unconfirmed_addresses(app, clie
     deliver(app)
     later = utcnow() + timedelta(days=31)
     with app.app_context():
-        assert outbox.prune(later) > 0
+        assert outcomes.prune(later) > 0
         from statuspage.store.models import Notification, NotificationEvent
 
         assert db.session.execute(db.select(Notification)).scalars().all() == []
