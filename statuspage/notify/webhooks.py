@@ -178,6 +178,9 @@ class _Reaper:
             time.sleep(0.1)
             now = time.monotonic()
             with self._lock:
+                if not self._watched:  # idle: stop; the next watch starts a new thread
+                    self._thread = None
+                    return
                 late = [(c, e) for key, (at, c, e) in self._watched.items() if at <= now]
                 for connection, _ in late:
                     self._watched.pop(id(connection), None)
