@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint clean bench-probes bench-spike bench-history
+.PHONY: run test test-postgres lint clean bench-probes bench-spike bench-history bench-fanout
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,6 @@ bench-spike: $(STAMP)
 
 bench-history: $(STAMP)
 	$(BIN)/python bench/history.py
+
+bench-fanout: $(STAMP)
+	$(BIN)/python bench/fanout.py

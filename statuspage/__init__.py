@@ -15,6 +15,7 @@ from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
+from statuspage import notify
 from statuspage.config import ConfigError, load_config
 from statuspage.store.db import db, render_migration_item
 from statuspage.web.forwarding import (
@@ -55,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, dev_secret_key: boo
         app.config["SECRET_KEY"] = _development_secret_key(Path(app.instance_path))
 
     app.config["STATUS"] = load_config(app.config["STATUSPAGE_CONFIG"])
+    notify.init_app(app)
     app.wsgi_app = SitePrefix(  # type: ignore[method-assign]
         app.wsgi_app, site_prefix(app.config["STATUS"].site.url)
     )
@@ -100,6 +102,7 @@ def _settings_from_environment(app: Flask) -> dict[str, Any]:
     """Read every STATUSPAGE_* setting, with defaults that need no setup."""
     default_db = "sqlite:///" + str(Path(app.instance_path) / "statuspage.db")
     return {
+        **notify.settings_from_environment(),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("STATUSPAGE_DATABASE_URL") or default_db,
         "STATUSPAGE_CONFIG": os.environ.get("STATUSPAGE_CONFIG") or str(DEFAULT_CONFIG),
         "SECRET_KEY": os.environ.get("STATUSPAGE_SECRET_KEY") or None,

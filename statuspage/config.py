@@ -66,6 +66,28 @@ class ComponentConfig:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    """The [alerts] table: where the on-call team is told (URLs may hold ${VAR})."""
+
+    emails: tuple[str, ...] = ()
+    slack: tuple[str, ...] = ()
+    discord: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+
+    def targets(self) -> list[tuple[str, str]]:
+        """Return every (channel, address or URL as written), in file order."""
+        return [
+            (channel, target)
+            for channel in ALERT_CHANNELS
+            for target in getattr(self, "emails" if channel == "email" else channel)
+        ]
+
+
+# The channels [alerts] names, as its keys spell them ("emails" for the email channel).
+ALERT_CHANNELS = ("email", "slack", "discord", "teams")
+
+
+@dataclass(frozen=True)
 class StatusConfig:
     """The whole configuration file, validated."""
 
@@ -73,6 +95,7 @@ class StatusConfig:
     site: SiteConfig
     components: tuple[ComponentConfig, ...] = field(default_factory=tuple)
     raw_days: int = 30
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
     @property
     def probes(self) -> list[ProbeDefinition]:
@@ -209,7 +232,7 @@ def load_config(path: str | Path) -> StatusConfig:
 
 def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
     """Validate an already-parsed TOML document."""
-    top = _Table(path, "top level", raw, {"site", "defaults", "retention", "components"})
+    top = _Table(path, "top level", raw, {"site", "defaults", "retention", "components", "alerts"})
     site = _parse_site(_Table(path, "[site]", raw.get("site", {}), {"name", "url", "timezone"}))
     defaults_table = _Table(path, "[defaults]", raw.get("defaults", {}), set(PROBE_DEFAULTS))
     defaults = {
@@ -234,7 +257,27 @@ def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
     for group, group_slug in groups.items():
         if group_slug in seen:
             top.fail(f"group {group!r}: its slug {group_slug!r} is also a component slug")
-    return StatusConfig(path=path, site=site, components=tuple(components), raw_days=raw_days)
+    alerts = _parse_alerts(
+        _Table(path, "[alerts]", raw.get("alerts", {}), {"emails", "slack", "discord", "teams"})
+    )
+    return StatusConfig(
+        path=path, site=site, components=tuple(components), raw_days=raw_days, alerts=alerts
+    )
+
+
+def _parse_alerts(table: _Table) -> AlertsConfig:
+    """Validate [alerts]: addresses with an @, URLs https:// (or a ${VAR} holding one)."""
+    emails = table.strings("emails")
+    for email in emails:
+        if not re.match(r"^[^@\s]+@[^@\s]+$", email) or len(email) > limits.EMAIL:
+            table.fail(f"[alerts]: key 'emails' holds {email!r}, which is not an email address")
+    urls = {key: table.strings(key) for key in ("slack", "discord", "teams")}
+    for key, values in urls.items():
+        for url in values:
+            if not url.startswith(("https://", "${")):
+                # Never quote the value: a chat URL is a secret.
+                table.fail(f"[alerts]: key {key!r} must hold https:// URLs (or ${{VAR}})")
+    return AlertsConfig(emails=emails, **urls)
 
 
 def _parse_site(table: _Table) -> SiteConfig:

@@ -8,17 +8,22 @@ from probes import Outcome
 
 __all__ = [
     "ACTIVE_MAINTENANCE_STATUSES",
+    "HTTP_CHANNELS",
     "IMPACT_SEVERITY",
     "RESOLVED_INCIDENT_STATUSES",
     "STATUS_LABELS",
     "UNRESOLVED_INCIDENT_STATUSES",
+    "Audience",
     "Cause",
+    "Channel",
     "ComponentStatus",
+    "DeliveryState",
     "EventKind",
     "Impact",
     "IncidentStatus",
     "Indicator",
     "MaintenanceStatus",
+    "NotificationKind",
     "Outcome",
     "Role",
     "worst_impact",
@@ -132,3 +137,64 @@ def worst_impact(impacts: Iterable[Impact | str]) -> Impact:
     return max(
         (Impact(impact) for impact in impacts), key=IMPACT_SEVERITY.__getitem__, default=Impact.NONE
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Notifications: who is told (subscribers and their channels) and what about.
+
+
+class Channel(StrEnum):
+    """How a subscriber (or the on-call team) is reached."""
+
+    EMAIL = "email"
+    WEBHOOK = "webhook"
+    SLACK = "slack"
+    DISCORD = "discord"
+    TEAMS = "teams"
+
+
+# Channels reached by an HTTP POST (everything but mail).
+HTTP_CHANNELS = (Channel.WEBHOOK, Channel.SLACK, Channel.DISCORD, Channel.TEAMS)
+
+
+class NotificationKind(StrEnum):
+    """What an outbox event tells: the public events, staff alerts, and mail to one owner."""
+
+    INCIDENT_CREATED = "incident.created"
+    INCIDENT_UPDATED = "incident.updated"
+    INCIDENT_RESOLVED = "incident.resolved"
+    INCIDENT_POSTMORTEM = "incident.postmortem"
+    MAINTENANCE_SCHEDULED = "maintenance.scheduled"
+    MAINTENANCE_STARTED = "maintenance.started"
+    MAINTENANCE_UPDATED = "maintenance.updated"
+    MAINTENANCE_COMPLETED = "maintenance.completed"
+    # Webhooks only, as Statuspage does.
+    COMPONENT_UPDATED = "component.updated"
+    # The on-call team ([alerts]).
+    ALERT_OPENED = "alert.opened"
+    ALERT_ESCALATED = "alert.escalated"
+    ALERT_IMPROVED = "alert.improved"
+    ALERT_RESOLVED = "alert.resolved"
+    ALERT_AGENT_STALLED = "alert.agent_stalled"
+    ALERT_AGENT_RESUMED = "alert.agent_resumed"
+    # One message to one subscriber's own address.
+    CONFIRM = "subscriber.confirm"
+    DISABLED = "subscriber.disabled"
+
+
+class Audience(StrEnum):
+    """Whom an outbox event is fanned out to."""
+
+    SUBSCRIBERS = "subscribers"  # every matching subscriber, by components
+    WEBHOOKS = "webhooks"  # matching webhook subscribers only (component status changes)
+    STAFF = "staff"  # the [alerts] targets
+    DIRECT = "direct"  # one subscriber, written with the event (no fan-out)
+
+
+class DeliveryState(StrEnum):
+    """Where one notification stands."""
+
+    PENDING = "pending"  # waiting, claimed (leased) or backing off before a retry
+    SENT = "sent"
+    FAILED = "failed"  # gave up: retried for a day, or refused for good
+    DROPPED = "dropped"  # its subscriber left (unsubscribed or disabled) before it went

@@ -12,6 +12,7 @@ from statuspage.cli.backup import export_command, import_command
 from statuspage.cli.common import create_cli_app
 from statuspage.cli.config import config_group
 from statuspage.cli.content import content_group
+from statuspage.cli.notify import deliver_command, subscribers_group
 from statuspage.cli.serve import probe_command, run_command
 from statuspage.cli.statuspage_import import import_statuspage_command
 from statuspage.cli.tokens import token_group
@@ -33,5 +34,7 @@ for command in (
     token_group,
     user_group,
     import_statuspage_command,
+    deliver_command,
+    subscribers_group,
 ):
     cli.add_command(command)

@@ -17,13 +17,19 @@ from statuspage.store.db import utcnow
 @click.command("export")
 @with_appcontext
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
-def export_command(file: Path | None) -> None:
+@click.option(
+    "--with-subscribers",
+    is_flag=True,
+    help="Also export subscribers: their addresses, URLs and webhook secrets.",
+)
+def export_command(file: Path | None, with_subscribers: bool) -> None:
     """Write components, incidents, updates, history and uptime as JSON (stdout by default).
 
-    Staff accounts and API tokens are not exported: their hashes are secrets.
+    Staff accounts and API tokens are not exported: their hashes are secrets. Subscribers
+    are personal data, exported only with --with-subscribers; the outbox never is.
     """
     require_current_schema(current_app)
-    text = dumps(export_data(utcnow()))
+    text = dumps(export_data(utcnow(), with_subscribers=with_subscribers))
     if file is None:
         click.echo(text)
     else:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from probes.definitions import DEFAULT_FAILURES_TO_OPEN
 from statuspage.config import StatusConfig
+from statuspage.notify.events import alert_automatic, announce_update
 from statuspage.reads.status import open_staff_incident
 from statuspage.rules import (
     ProbeFailure,
@@ -173,9 +174,19 @@ def _add_update(
     old: ComponentStatus,
     new: ComponentStatus,
 ) -> None:
-    """Append the system's own update (author None) with the component change it reports."""
+    """Append the system's own update (author None) with the component change it reports.
+
+    On an automatic incident it is announced to subscribers; on a staff incident, staff
+    choose what customers are told. The on-call team hears of it either way.
+    """
     update_row = IncidentUpdate(
-        incident=incident, status=status, body=text, author=None, created_at=now, display_at=now
+        incident=incident,
+        status=status,
+        body=text,
+        author=None,
+        created_at=now,
+        display_at=now,
+        deliver_notifications=incident.automatic,
     )
     if old != new:
         update_row.changes.append(
@@ -184,6 +195,11 @@ def _add_update(
     db.session.add(update_row)
     incident.status = status
     incident.updated_at = now
+    # Set here as well as by the callers, so the announcement carries them.
+    if status == IncidentStatus.RESOLVED and incident.resolved_at is None:
+        incident.resolved_at = now
+    if status == IncidentStatus.MONITORING and incident.monitoring_at is None:
+        incident.monitoring_at = now
     for affected in incident.affected:
         if affected.component_id == component.id:
             affected.status = new
@@ -191,6 +207,8 @@ def _add_update(
         raised = incident_impact([new])
         if IMPACT_SEVERITY[raised] > IMPACT_SEVERITY[Impact(incident.impact)]:
             incident.impact = raised
+    announce_update(update_row, now)
+    alert_automatic(update_row, old, new, now)
 
 
 def _failing_since(failing: list[ProbeState], component: Component, now: datetime) -> datetime:

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from statuspage.config import StatusConfig
 from statuspage.engine.automatic import reconcile_incidents
+from statuspage.notify.events import announce_component_change
 from statuspage.reads.status import maintenance_covering, staff_incident_status
 from statuspage.rules import (
     LocationState,
@@ -116,5 +117,9 @@ def _record_shown_status(
         return False
     if in_maintenance and shown == ComponentStatus.UNDER_MAINTENANCE:
         cause = Cause.MAINTENANCE
-    db.session.add(StatusChange(component=component, status=shown, at=now, cause=cause))
+    change = StatusChange(component=component, status=shown, at=now, cause=cause)
+    db.session.add(change)
+    before = last or ComponentStatus.OPERATIONAL  # a first entry only marks when data starts
+    if before != shown:
+        announce_component_change(component, before, change, now)
     return True

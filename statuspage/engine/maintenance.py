@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from statuspage.config import StatusConfig
 from statuspage.engine.evaluation import evaluate
+from statuspage.notify.events import announce_update, announced
 from statuspage.rules import DEFAULT_TEXTS, maintenance_status
 from statuspage.store.db import db
 from statuspage.store.models import Incident, IncidentUpdate
@@ -19,21 +20,25 @@ log = logging.getLogger(__name__)
 
 
 def move_maintenance(maintenance: Incident, status: MaintenanceStatus, now: datetime) -> None:
-    """Move a maintenance to a status the clock gave it, with the system's default text."""
-    db.session.add(
-        IncidentUpdate(
-            incident=maintenance,
-            status=status,
-            body=DEFAULT_TEXTS[status],
-            author=None,
-            created_at=now,
-            display_at=now,
-        )
+    """Move a maintenance to a status the clock gave it, with the system's default text.
+
+    A maintenance announced to subscribers when scheduled is announced at each step too.
+    """
+    update = IncidentUpdate(
+        incident=maintenance,
+        status=status,
+        body=DEFAULT_TEXTS[status],
+        author=None,
+        created_at=now,
+        display_at=now,
+        deliver_notifications=announced(maintenance),
     )
+    db.session.add(update)
     maintenance.status = status
     maintenance.updated_at = now
     if status == MaintenanceStatus.COMPLETED and maintenance.resolved_at is None:
         maintenance.resolved_at = now
+    announce_update(update, now)
 
 
 def advance_maintenances(config: StatusConfig, now: datetime) -> None:

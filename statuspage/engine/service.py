@@ -20,6 +20,9 @@ from statuspage.config import ConfigError
 from statuspage.engine.maintenance import advance_maintenances
 from statuspage.engine.recording import ingest, prune
 from statuspage.engine.rollups import roll_up_days
+from statuspage.notify.alerts import check_locations
+from statuspage.notify.delivery import Deliverer
+from statuspage.notify.outcomes import prune as prune_outbox
 from statuspage.observe.probes import ObservedRunner, ProbeMetrics
 from statuspage.store import limits
 from statuspage.store.db import utcnow
@@ -68,6 +71,8 @@ class ProbeService:
         self.pending: deque[Result] = deque(maxlen=max_pending)
         self._flushing = threading.Lock()
         self.database_down_since: datetime | None = None
+        # Drains the outbox in this process's background (never in a web request).
+        self.deliverer = Deliverer(app)
 
     def record(self, results: list[Result]) -> bool:
         """Queue results and store everything queued; False while the database is unreachable."""
@@ -113,12 +118,17 @@ class ProbeService:
         return results
 
     def tick(self) -> None:
-        """Move maintenances along their windows."""
+        """Move maintenances along their windows; alert on locations that stopped reporting."""
         try:
             with self.app.app_context():
                 advance_maintenances(self.config, utcnow())
         except Exception:
             log.exception("advancing maintenances failed")
+        try:
+            with self.app.app_context():
+                check_locations(self.config, utcnow())
+        except Exception:
+            log.exception("checking probe locations failed")
 
     def run_probe(self, probe: ProbeDefinition) -> None:
         """Run one probe and record its result; never raise into the scheduler."""
@@ -138,13 +148,20 @@ class ProbeService:
                 now = utcnow()
                 deleted = prune(now, self.config.raw_days)
                 days = roll_up_days(self.config, now)
+                prune_outbox(now)
             log.info("housekeeping: %d component-days rolled up, %d results pruned", days, deleted)
         except Exception:
             log.exception("housekeeping failed")
 
     def schedule(self, scheduler: BaseScheduler, now: datetime | None = None) -> None:
-        """Add a job per probe, each starting at a random point of its first interval."""
+        """Add a job per probe, each starting at a random point of its first interval.
+
+        The outbox's delivery lanes start beside them.
+        """
         now = now or datetime.now(UTC)
+        # Tests drive delivery themselves, unless they ask for the background lanes.
+        if self.app.config.get("DELIVER_IN_BACKGROUND", not self.app.testing):
+            self.deliverer.start()
         add_probe_jobs(scheduler, self.probes, self.run_probe, now)
         scheduler.add_job(
             self.tick,

@@ -19,6 +19,9 @@ from statuspage.store.db import UTCDateTime, db
 FORMAT = "capgo-statuspage-export"
 FORMAT_VERSION = 1
 EXCLUDED_TABLES = {"user", "api_token", "sign_in_failure", "alembic_version"}
+# Personal data, exported only when asked for (`--with-subscribers`); the outbox never is.
+SUBSCRIBER_TABLES = {"subscriber", "subscriber_component"}
+EXCLUDED_TABLES |= {"notification_event", "notification", "sign_up_attempt"}
 # Rows the app creates by itself on start, which an import may replace.
 REPLACEABLE_TABLES = {"component", "site_state"}
 
@@ -27,8 +30,12 @@ class BackupError(Exception):
     """An export file that cannot be imported here, with what is wrong."""
 
 
-def _tables() -> list[Table]:
-    return [t for t in db.metadata.sorted_tables if t.name not in EXCLUDED_TABLES]
+def _tables(with_subscribers: bool = True) -> list[Table]:
+    return [
+        t
+        for t in db.metadata.sorted_tables
+        if t.name not in EXCLUDED_TABLES and (with_subscribers or t.name not in SUBSCRIBER_TABLES)
+    ]
 
 
 def _encode(value: Any) -> Any:
@@ -37,10 +44,10 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def export_data(now: datetime) -> dict[str, Any]:
-    """Return every exported table's rows, in primary-key order."""
+def export_data(now: datetime, *, with_subscribers: bool = False) -> dict[str, Any]:
+    """Return every exported table's rows, in primary-key order (subscribers when asked)."""
     tables = {}
-    for table in _tables():
+    for table in _tables(with_subscribers):
         rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).mappings()
         tables[table.name] = [{key: _encode(value) for key, value in row.items()} for row in rows]
     return {

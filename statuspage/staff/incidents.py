@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from statuspage.config import StatusConfig
+from statuspage.notify.events import announce_postmortem, announce_update
 from statuspage.reads.incidents import get_incident as read_incident
 from statuspage.rules import DEFAULT_TEXTS, incident_impact
 from statuspage.staff.validation import (
@@ -114,6 +115,7 @@ def create_incident(
         db.session.add(update)
         write.audit_incident(incident, None)
         write.touch(affected)
+        announce_update(update, now)
     return incident
 
 
@@ -148,6 +150,7 @@ def post_update(
             )
         write.audit_incident(incident, before)
         write.touch([a.component for a in incident.affected] + list(changes))
+        announce_update(update, now)
     return update
 
 
@@ -181,8 +184,12 @@ def change_incident(
     name: Any = None,
     impact: Any = None,
     postmortem: Any = None,
+    notify: bool = False,
 ) -> Incident:
-    """Rename an incident, set its impact, or publish its postmortem (resolved incidents only)."""
+    """Rename an incident, set its impact, or publish its postmortem (resolved incidents only).
+
+    With `notify`, a postmortem's first publication is announced to subscribers.
+    """
     title = valid_text(name, "name", limit=limits.EVENT_NAME, required=False)
     chosen = None if impact is None else valid_enum(Impact, impact, "impact")
     text = valid_text(postmortem, "postmortem", limit=limits.POSTMORTEM, required=False)
@@ -200,10 +207,13 @@ def change_incident(
             incident.name = title
         if chosen is not None:
             incident.impact = chosen
+        first_publication = text is not None and incident.postmortem_at is None
         if text is not None:
             incident.postmortem = text
             incident.postmortem_at = now
             incident.status = IncidentStatus.POSTMORTEM
         incident.updated_at = now
         write.audit_incident(incident, before)
+        if notify and first_publication:
+            announce_postmortem(incident, now)
     return incident

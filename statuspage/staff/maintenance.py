@@ -7,6 +7,7 @@ from typing import Any
 
 from statuspage.config import StatusConfig
 from statuspage.engine import move_maintenance
+from statuspage.notify.events import announce_update, announced
 from statuspage.rules import DEFAULT_TEXTS, maintenance_status
 from statuspage.staff.validation import (
     Conflict,
@@ -42,8 +43,12 @@ def schedule_maintenance(
     scheduled_until: Any,
     components: Any,
     body: Any = None,
+    notify: bool = False,
 ) -> Incident:
-    """Schedule a maintenance window over some components (starting now if it has begun)."""
+    """Schedule a maintenance window over some components (starting now if it has begun).
+
+    With `notify`, subscribers are told now and when the clock starts and completes it.
+    """
     title = valid_text(name, "name", limit=limits.EVENT_NAME)
     start = valid_aware(scheduled_for, "scheduled_for")
     end = valid_aware(scheduled_until, "scheduled_until")
@@ -70,9 +75,11 @@ def schedule_maintenance(
         )
         db.session.add(maintenance)
         affect(maintenance, dict.fromkeys(chosen, ComponentStatus.UNDER_MAINTENANCE))
-        db.session.add(
-            staff_update(maintenance, actor, now, status=MaintenanceStatus.SCHEDULED, body=text)
+        scheduled = staff_update(
+            maintenance, actor, now, status=MaintenanceStatus.SCHEDULED, body=text, notify=notify
         )
+        db.session.add(scheduled)
+        announce_update(scheduled, now)
         if status != MaintenanceStatus.SCHEDULED:
             # Already begun (a window entered after its start): in progress at once.
             move_maintenance(maintenance, status, now)
@@ -142,12 +149,18 @@ def cancel_maintenance(
     _changeable(maintenance, "this maintenance has already completed")
     before = snapshot(maintenance)
     with writing(actor, "maintenance.cancel", config, now) as write:
-        db.session.add(
-            staff_update(
-                maintenance, actor, now, status=MaintenanceStatus.COMPLETED, body=CANCELLED_TEXT
-            )
+        # Those told of the maintenance are told it is off.
+        cancelled = staff_update(
+            maintenance,
+            actor,
+            now,
+            status=MaintenanceStatus.COMPLETED,
+            body=CANCELLED_TEXT,
+            notify=announced(maintenance),
         )
+        db.session.add(cancelled)
         apply_status(maintenance, MaintenanceStatus.COMPLETED, now)
         write.audit_incident(maintenance, before)
         write.touch(a.component for a in maintenance.affected)
+        announce_update(cancelled, now)
     return maintenance

@@ -17,3 +17,7 @@ RESULT_ID = 64
 PROBE_KEY = 200
 LOCATION = 100
 REASON = 300
+# Subscribers: a webhook or chat URL, and a short reason kept with a failure.
+URL = 2000
+DELIVERY_ERROR = 300
+EVENT_KEY = 200

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.store import limits
 from statuspage.store.db import UTCDateTime, db, new_code, utcnow
-from statuspage.vocabulary import ComponentStatus, EventKind, Outcome, Role
+from statuspage.vocabulary import Channel, ComponentStatus, DeliveryState, EventKind, Outcome, Role
 
 
 class Component(db.Model):
@@ -395,3 +395,127 @@ class AuditEntry(db.Model):
     target: Mapped[str] = mapped_column(String(200))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------------------------------
+# Notifications: subscribers, and the outbox of what they are to be told.
+
+
+class Subscriber(db.Model):
+    """Someone who asked to be told: an address, a webhook or a chat channel.
+
+    `identity` is a hash of the kind, the address or URL and the followed incident, unique,
+    so one thing subscribes once; tokens in links are bound to it (see notify.subscribers).
+    """
+
+    __tablename__ = "subscriber"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True, default=new_code)
+    kind: Mapped[str] = mapped_column(String(16), default=Channel.EMAIL)
+    identity: Mapped[str] = mapped_column(String(64), unique=True)
+    # The address mail goes to: the subscriber's own, or a webhook's owner (failure notices).
+    email: Mapped[str | None] = mapped_column(String(limits.EMAIL), index=True)
+    url: Mapped[str | None] = mapped_column(String(limits.URL))
+    # A webhook's signing secret (whsec_...): stored to sign with, shown once, never exported.
+    secret: Mapped[str | None] = mapped_column(String(100))
+    # Set when the subscriber follows one incident only.
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incident.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A webhook that failed for a day is disabled, and its owner told.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_reason: Mapped[str | None] = mapped_column(String(limits.DELIVERY_ERROR))
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(limits.DELIVERY_ERROR))
+
+    components: Mapped[list[Component]] = relationship(secondary="subscriber_component")
+    incident: Mapped[Incident | None] = relationship()
+
+
+class SubscriberComponent(db.Model):
+    """A component a subscriber follows; a subscriber with none follows everything."""
+
+    __tablename__ = "subscriber_component"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriber.id", ondelete="CASCADE"), primary_key=True
+    )
+    component_id: Mapped[int] = mapped_column(
+        ForeignKey("component.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class NotificationEvent(db.Model):
+    """One outbox entry: something to tell, written in the transaction of the change itself.
+
+    `payload` is frozen JSON of what was true then (the incident as the API showed it), so a
+    message sent later still says what happened at the time. `key` makes recording idempotent.
+    """
+
+    __tablename__ = "notification_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(limits.EVENT_KEY), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    audience: Mapped[str] = mapped_column(String(16))
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incident.id", ondelete="SET NULL"), index=True
+    )
+    # JSON list of the ids of the components the event concerns (none: everyone).
+    component_ids: Mapped[str] = mapped_column(Text, default="[]")
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set once a notification row exists for every recipient.
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class Notification(db.Model):
+    """One message to one recipient about one event: claimed, sent once, or retried."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("event_id", "recipient"),
+        Index("ix_notification_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("notification_event.id", ondelete="CASCADE"))
+    # "s<id>" for a subscriber, "a<hash>" for an [alerts] target: unique with the event.
+    recipient: Mapped[str] = mapped_column(String(80))
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscriber.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    # Staff alerts go first (0), so on-call learns before customers do.
+    priority: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(16), default=DeliveryState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A claim: the worker's token and until when it holds (a crashed worker's claim lapses).
+    claim: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(limits.DELIVERY_ERROR))
+
+    event: Mapped[NotificationEvent] = relationship()
+    subscriber: Mapped[Subscriber | None] = relationship()
+
+
+class SignUpAttempt(db.Model):
+    """A sign-up, kept an hour to rate-limit per client address and per subscriber address.
+
+    The subscriber address is kept only as a keyed hash: an attempt is not a subscription.
+    """
+
+    __tablename__ = "sign_up_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    target_hash: Mapped[str] = mapped_column(String(64), index=True)

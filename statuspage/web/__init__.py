@@ -13,12 +13,16 @@ def init_app(app: Flask) -> None:
         api_v2,
         auth,
         caching,
+        calendar,
         feeds,
         filters,
         health,
+        metrics,
         public,
     )
+    from statuspage.web.admin_subscribers import init_app as add_subscribers_screen
     from statuspage.web.api_v1 import routes as api_v1
+    from statuspage.web.subscribe import bp as subscribe_bp
 
     filters.register(app)
     auth.init_app(app)
@@ -29,8 +33,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api_v2.bp)
     app.register_blueprint(api_v1.bp)
     app.register_blueprint(health.bp)
-    from statuspage.web import calendar, metrics
-
     app.register_blueprint(calendar.bp)
     app.register_blueprint(metrics.bp)
+    app.register_blueprint(subscribe_bp)
+    add_subscribers_screen(app)
     caching.init_app(app)

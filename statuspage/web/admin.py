@@ -239,6 +239,7 @@ def resolve(code: str):
             components={
                 a.component.slug: ComponentStatus.OPERATIONAL.value for a in event.affected
             },
+            notify=request.form.get("notify") == "y",
         )
     return redirect(url_for("admin.incident", code=code))
 
@@ -255,7 +256,11 @@ def postmortem(code: str):
                 event, UpdateForm(formdata=None), form, postmortem_preview=preview
             )
         done = _act(
-            staff.change_incident, "Postmortem published.", event, postmortem=form.postmortem.data
+            staff.change_incident,
+            "Postmortem published.",
+            event,
+            postmortem=form.postmortem.data,
+            notify=form.notify.data,
         )
         if done is not None:
             return redirect(url_for("admin.incident", code=code))
@@ -299,6 +304,7 @@ def new_maintenance():
             scheduled_until=aware(form.scheduled_until.data, zone) or "",
             components=request.form.getlist("components"),
             body=form.body.data,
+            notify=form.notify.data,
         )
         if maintenance is not None:
             return redirect(url_for("admin.incident", code=maintenance.code))

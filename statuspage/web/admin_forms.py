@@ -81,6 +81,7 @@ class PostmortemForm(FlaskForm):
     """A postmortem for a resolved incident."""
 
     postmortem = TextAreaField("Postmortem (markdown)")
+    notify = BooleanField("Notify subscribers", default=True)
 
 
 class MaintenanceForm(FlaskForm):
@@ -90,6 +91,7 @@ class MaintenanceForm(FlaskForm):
     scheduled_for = DateTimeLocalField("Starts", validators=[Optional()])
     scheduled_until = DateTimeLocalField("Ends", validators=[Optional()])
     body = TextAreaField("Details (markdown)")
+    notify = BooleanField("Notify subscribers", default=True)
 
 
 def aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:

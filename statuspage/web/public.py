@@ -40,18 +40,23 @@ def _notice() -> str:
 
 @bp.context_processor
 def _every_page() -> dict[str, Any]:
-    """Give every public page the site, the footer notice and the moment it is rendered for.
-
-    `page_indicator` is called only by pages that did not compute the summary already, for
-    their favicon.
-    """
+    """Give every public page the site, the footer notice and the moment it is rendered for."""
     return {
         "site": current_app.config["STATUS"].site,
         "notice": _notice(),
         "now": utcnow(),
-        "page_indicator": lambda: current_indicator(utcnow()),
         "refresh_interval": REFRESH_SECONDS,
     }
+
+
+@bp.app_template_global()
+def page_indicator() -> str:
+    """Return the page indicator now, for the favicon of a page that has no summary at hand.
+
+    A global rather than this blueprint's context: other blueprints' pages (the subscribe
+    pages) extend the same base template.
+    """
+    return current_indicator(utcnow())
 
 
 @bp.errorhandler(400)
