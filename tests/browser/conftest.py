@@ -109,6 +109,9 @@ def site(
             "SQLALCHEMY_DATABASE_URI": url,
             "STATUSPAGE_CONFIG": str(DEFAULT_CONFIG),
             "SYNC_COMPONENTS_ON_START": False,
+            # Mail "configured" so the sign-up forms show; nothing is sent (only the probe
+            # process delivers, and none runs here).
+            "SMTP_URL": "smtp://127.0.0.1:9",
         }
     )
     with app.app_context():

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pyotp
 
 from statuspage import staff
+from statuspage.notify.subscribers import identity
 from statuspage.staff import two_factor
 from statuspage.staff.accounts import create_user
 from statuspage.staff.tokens import create_token
@@ -23,7 +24,9 @@ from statuspage.store.models import (
     ProbeRollup,
     ProbeState,
     StatusChange,
+    Subscriber,
 )
+from statuspage.vocabulary import Channel
 from tests.web.pages import add_day, add_incident, add_maintenance, component
 
 ADMIN = ("alice@capgo.app", "correct horse battery staple")
@@ -148,6 +151,36 @@ def _probes(now: datetime) -> None:
                 )
 
 
+def _subscribers(now: datetime) -> None:
+    """Give the Subscribers screen one of each: a confirmed address following a component,
+    one waiting for its confirmation, and a failing webhook."""
+    rows = [
+        (Channel.EMAIL, "dana@example.com", None, now - timedelta(days=20), None),
+        (Channel.EMAIL, "erin@example.com", None, None, None),
+        (
+            Channel.WEBHOOK,
+            "ops@example.com",
+            "https://hooks.example.com/statuspage",
+            now - timedelta(days=5),
+            "HTTP 503 from hooks.example.com",
+        ),
+    ]
+    for kind, email, url, confirmed_at, error in rows:
+        db.session.add(
+            Subscriber(
+                kind=kind,
+                identity=identity(kind, url or email),
+                email=email,
+                url=url,
+                created_at=now - timedelta(days=30),
+                confirmed_at=confirmed_at,
+                last_error=error,
+                failing_since=now - timedelta(hours=2) if error else None,
+                components=[component("live-updates")] if kind == Channel.EMAIL else [],
+            )
+        )
+
+
 def seed(app, now: datetime) -> Seeded:
     """Fill the app's empty database with a realistic site as of `now`."""
     codes = Seeded()
@@ -254,6 +287,7 @@ def seed(app, now: datetime) -> Seeded:
                     display_at=_at(now, 10, hour),
                 )
             )
+        _subscribers(now)
         # Enough older events for the history to have a second page.
         for number in range(26):
             days_ago = 12 + number * 5

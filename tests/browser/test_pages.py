@@ -90,6 +90,8 @@ PUBLIC = [
     Screen("home-no-refresh", lambda s: "/no-refresh"),
     Screen("component-days", lambda s: "/components/analytics/days"),
     Screen("component-history", lambda s: "/components/live-updates/history"),
+    Screen("subscribe", lambda s: "/subscribe"),
+    Screen("subscribe-to-incident", lambda s: f"/subscribe?incident={s.seeded.open_incident}"),
 ]
 ADMIN = [
     Screen("admin-sign-in", lambda s: "/admin/sign-in"),
@@ -114,6 +116,7 @@ ADMIN = [
     ),
     Screen("admin-edit-update", lambda s: f"/admin/updates/{s.seeded.update}/edit", "admin"),
     Screen("admin-components", lambda s: "/admin/components", "admin"),
+    Screen("admin-subscribers", lambda s: "/admin/subscribers/", "admin"),
     Screen("admin-users", lambda s: "/admin/users", "admin"),
     Screen("admin-tokens", lambda s: "/admin/tokens", "admin"),
     Screen("admin-audit", lambda s: "/admin/audit", "admin"),
