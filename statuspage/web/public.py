@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from probes import slugify
@@ -18,6 +27,8 @@ from statuspage.reads.summary import current_indicator, leaf_components, page_su
 from statuspage.reads.uptime import UPTIME_TARGET, monthly_uptime
 from statuspage.reads.uptime import uptime_csv as uptime_csv_text
 from statuspage.store.db import utcnow
+from statuspage.store.models import Component
+from statuspage.web.caching import keyed_on
 
 bp = Blueprint("public", __name__)
 
@@ -118,35 +129,40 @@ def _incident(code: str, still: bool) -> str:
     return render_template("incident.html", page=page, now=now, refresh=refresh, still=still)
 
 
-def _page_number() -> int:
-    """Return the ?page= number, refusing a malformed one (400)."""
-    raw = request.args.get("page", "1")
-    # Malformed page numbers get a 400; a well-formed page past the end gets a 404.
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 7:
-        abort(400, "The page number must be a whole number from 1.")
-    number = int(raw)
-    if not 1 <= number <= MAX_PAGE:
-        abort(400, "The page number must be a whole number from 1.")
-    return number
+@bp.get("/history", defaults={"number": 1})
+@bp.get("/history/<int:number>")
+@keyed_on("page")
+def history(number: int):
+    """Show every incident and maintenance ever, newest first, a page at a time.
+
+    Pages are paths (/history/2), so the published site can hold them as files; the older
+    /history?page=2 answers with a permanent redirect there.
+    """
+    return _history(None, number)
 
 
-@bp.get("/history")
-def history():
-    """Show every incident and maintenance ever, newest first, a page at a time."""
-    return _history(None)
-
-
-@bp.get("/components/<slug>/history")
-def component_history(slug: str):
-    """Show the incidents and maintenances that affected one component (or group)."""
+@bp.get("/components/<slug>/history", defaults={"number": 1})
+@bp.get("/components/<slug>/history/<int:number>")
+@keyed_on("page")
+def component_history(slug: str, number: int):
+    """Show the incidents and maintenances that affected one component (or group), paged
+    like the whole history (/components/<slug>/history/2)."""
     component = shown_component(slug, groups=True)
     if component is None:
         abort(404, "There is no component at this address.")
-    return _history(component)
+    return _history(component, number)
 
 
-def _history(component: Any) -> str:
-    number = _page_number()
+def _history(component: Component | None, number: int) -> Any:
+    if "page" in request.args:
+        raw = request.args["page"]
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 7 or int(raw) < 1:
+            abort(400, "The page number must be a whole number from 1.")
+        where = {"slug": component.slug} if component else {}
+        return redirect(url_for(request.endpoint or "", number=int(raw), **where), 301)
+    # A well-formed page past the end gets a 404; one past any history, a 400.
+    if not 1 <= number <= MAX_PAGE:
+        abort(400, "The page number must be a whole number from 1.")
     page = history_page(number, current_app.config["STATUS"].site.zone, component=component)
     if number > page.pages:
         abort(404, f"The history has {page.pages} page{'s' if page.pages != 1 else ''}.")

@@ -78,7 +78,7 @@ def _new_recovery_codes(page: Any) -> None:
 PUBLIC = [
     Screen("home", lambda s: "/"),
     Screen("history", lambda s: "/history"),
-    Screen("history-page-2", lambda s: "/history?page=2"),
+    Screen("history-page-2", lambda s: "/history/2"),
     Screen("uptime", lambda s: "/uptime"),
     Screen("component", lambda s: "/components/live-updates"),
     Screen("component-unchecked", lambda s: "/components/analytics"),
