@@ -25,6 +25,7 @@ from statuspage.web.forwarding import (
     site_prefix,
     trusted_networks,
 )
+from statuspage.web.languages import LanguagePrefix
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The largest form the admin takes (a 100,000-character postmortem, percent-encoded), refused
@@ -57,8 +58,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, dev_secret_key: boo
 
     app.config["STATUS"] = load_config(app.config["STATUSPAGE_CONFIG"])
     notify.init_app(app)
+    site = app.config["STATUS"].site
     app.wsgi_app = SitePrefix(  # type: ignore[method-assign]
-        app.wsgi_app, site_prefix(app.config["STATUS"].site.url)
+        LanguagePrefix(app.wsgi_app, site.language), site_prefix(site.url)
     )
     proxies = app.config["PROXIES"]
     if proxies:

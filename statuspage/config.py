@@ -20,6 +20,7 @@ from probes.definitions import (
 )
 from statuspage.store import limits
 from statuspage.store.text import uncarried
+from statuspage.vocabulary import LANGUAGES
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -35,6 +36,8 @@ class SiteConfig:
     name: str
     url: str
     timezone: str = "UTC"
+    # The language served at the root; every other one under its own prefix (/es/).
+    language: str = "en"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -233,7 +236,8 @@ def load_config(path: str | Path) -> StatusConfig:
 def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
     """Validate an already-parsed TOML document."""
     top = _Table(path, "top level", raw, {"site", "defaults", "retention", "components", "alerts"})
-    site = _parse_site(_Table(path, "[site]", raw.get("site", {}), {"name", "url", "timezone"}))
+    site_keys = {"name", "url", "timezone", "language"}
+    site = _parse_site(_Table(path, "[site]", raw.get("site", {}), site_keys))
     defaults_table = _Table(path, "[defaults]", raw.get("defaults", {}), set(PROBE_DEFAULTS))
     defaults = {
         key: defaults_table.number(key, default, integer=integer, minimum=minimum)
@@ -290,7 +294,12 @@ def _parse_site(table: _Table) -> SiteConfig:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         table.fail(f"[site]: key 'timezone' is not an IANA time zone name: {timezone!r}")
-    return SiteConfig(name=name, url=url, timezone=timezone)
+    language = table.string("language", default="en")
+    if language not in LANGUAGES:
+        table.fail(
+            f"[site]: key 'language' must be one of {', '.join(LANGUAGES)}, got {language!r}"
+        )
+    return SiteConfig(name=name, url=url, timezone=timezone, language=language)
 
 
 def _parse_component(

@@ -10,6 +10,7 @@ __all__ = [
     "ACTIVE_MAINTENANCE_STATUSES",
     "HTTP_CHANNELS",
     "IMPACT_SEVERITY",
+    "LANGUAGES",
     "RESOLVED_INCIDENT_STATUSES",
     "STATUS_LABELS",
     "UNRESOLVED_INCIDENT_STATUSES",
@@ -26,8 +27,27 @@ __all__ = [
     "NotificationKind",
     "Outcome",
     "Role",
+    "N_",
     "worst_impact",
 ]
+
+
+def N_(text: str) -> str:
+    """Mark a word for translation where it is defined; it is translated where it is shown."""
+    return text
+
+
+# The languages the pages speak (statuspage/translations/ holds a catalog for each), by the
+# code of their address prefix (/es/), with each one's own name for the language switcher.
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "es": "Español",
+    "fr": "Français",
+    "it": "Italiano",
+    "de": "Deutsch",
+    "pt": "Português",
+    "zh": "简体中文",
+}
 
 
 class EventKind(StrEnum):
@@ -103,11 +123,11 @@ class Cause(StrEnum):
 
 
 STATUS_LABELS: dict[ComponentStatus, str] = {
-    ComponentStatus.OPERATIONAL: "Operational",
-    ComponentStatus.DEGRADED_PERFORMANCE: "Degraded Performance",
-    ComponentStatus.PARTIAL_OUTAGE: "Partial Outage",
-    ComponentStatus.MAJOR_OUTAGE: "Major Outage",
-    ComponentStatus.UNDER_MAINTENANCE: "Under Maintenance",
+    ComponentStatus.OPERATIONAL: N_("Operational"),
+    ComponentStatus.DEGRADED_PERFORMANCE: N_("Degraded Performance"),
+    ComponentStatus.PARTIAL_OUTAGE: N_("Partial Outage"),
+    ComponentStatus.MAJOR_OUTAGE: N_("Major Outage"),
+    ComponentStatus.UNDER_MAINTENANCE: N_("Under Maintenance"),
 }
 
 

@@ -33,7 +33,7 @@ from statuspage.store.models import (
     Subscriber,
     SubscriberComponent,
 )
-from statuspage.vocabulary import Channel, NotificationKind
+from statuspage.vocabulary import N_, Channel, NotificationKind
 
 CONFIRM_SALT = "subscriber-confirm"
 UNSUBSCRIBE_SALT = "subscriber-unsubscribe"
@@ -68,10 +68,10 @@ class Confirmed:
 def normalise_email(value: object) -> str:
     """Return a valid address, trimmed and lowercase, or raise Invalid."""
     if not isinstance(value, str) or not findable(value):
-        raise Invalid("enter an email address", "email")
+        raise Invalid(N_("enter an email address"), "email")
     email = value.strip().lower()
     if len(email) > limits.EMAIL or not EMAIL_PATTERN.match(email):
-        raise Invalid("enter a valid email address", "email")
+        raise Invalid(N_("enter a valid email address"), "email")
     return email
 
 
@@ -115,7 +115,7 @@ def _components(slugs: list[str] | None) -> list[Component]:
     if not slugs:
         return []
     if not all(isinstance(s, str) and findable(s) for s in slugs):
-        raise Invalid("unknown component", "components")
+        raise Invalid(N_("unknown component"), "components")
     found = list(
         db.session.execute(
             db.select(Component).where(
@@ -126,7 +126,7 @@ def _components(slugs: list[str] | None) -> list[Component]:
         ).scalars()
     )
     if len(found) != len(set(slugs)):
-        raise Invalid("unknown component", "components")
+        raise Invalid(N_("unknown component"), "components")
     return found
 
 
@@ -220,7 +220,7 @@ def valid_hook_url(kind: Channel, url: object) -> str:
     """Return a webhook or chat URL fit to register, or raise Invalid saying why."""
     allow_loopback = bool(current_app.config.get("WEBHOOKS_ALLOW_LOOPBACK"))
     if not isinstance(url, str) or not findable(url) or not url.strip():
-        raise Invalid("enter the URL", "url")
+        raise Invalid(N_("enter the URL"), "url")
     url = url.strip()
     try:
         _, host, _, _ = check_syntax(url, allow_loopback)
@@ -275,7 +275,7 @@ def add_hook(kind: Channel, url: object, email: object, now: datetime) -> tuple[
     owner = normalise_email(email) if email else None
     key = identity(kind, where)
     if db.session.execute(db.select(Subscriber.id).where(Subscriber.identity == key)).first():
-        raise Invalid("this URL is already subscribed", "url")
+        raise Invalid(N_("this URL is already subscribed"), "url")
     secret = new_secret() if kind == Channel.WEBHOOK else ""
     subscriber = Subscriber(
         kind=kind,

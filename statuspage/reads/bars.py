@@ -23,7 +23,7 @@ from statuspage.reads.uptime import day_figures
 from statuspage.rules import combine_days, day_colour, day_level
 from statuspage.rules.uptime import day_bounds
 from statuspage.store.models import Component, Incident
-from statuspage.vocabulary import ComponentStatus
+from statuspage.vocabulary import N_, ComponentStatus
 
 BAR_DAYS = 90
 # How many of the newest bars a screen shows, narrowest first (the stylesheet picks one by
@@ -35,11 +35,11 @@ PAST_INCIDENT_DAYS = 15
 def bar_legend() -> list[tuple[str, str]]:
     """Return the legend of the daily bars: a colour and the weighted minutes it stands for."""
     return [
-        (day_colour(0), "No downtime"),
-        (day_colour(20), "Up to 20 min"),
-        (day_colour(40), "20 to 40 min"),
-        (day_colour(60), "Over 40 min"),
-        (day_colour(None), "No data"),
+        (day_colour(0), N_("No downtime")),
+        (day_colour(20), N_("Up to 20 min")),
+        (day_colour(40), N_("20 to 40 min")),
+        (day_colour(60), N_("Over 40 min")),
+        (day_colour(None), N_("No data")),
     ]
 
 

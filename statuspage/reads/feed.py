@@ -11,9 +11,11 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from statuspage.config import SiteConfig
+from statuspage.reads.formatting import local_moment
 from statuspage.reads.incidents import list_incidents, timeline
 from statuspage.reads.markdown import render_update
 from statuspage.reads.summary import last_change
@@ -61,17 +63,23 @@ class HistoryFeed:
         return f"{self.home_url}{self.path}.{extension}"
 
 
-def history_feed(site: SiteConfig, component: Component | None = None) -> HistoryFeed:
-    """Return the newest FEED_SIZE incidents and maintenances (of one component, if given)."""
+def history_feed(
+    site: SiteConfig, component: Component | None = None, home_url: str | None = None
+) -> HistoryFeed:
+    """Return the newest FEED_SIZE incidents and maintenances (of one component, if given).
+
+    `home_url` is the site's address in the reader's language (site.url with /es), which
+    every link of the feed starts with; the words are in that language too.
+    """
+    home_url = home_url or site.url
     incidents, _ = list_incidents(
         component_id=component.id if component else None, per_page=FEED_SIZE
     )
     path = f"/components/{component.slug}/history" if component else "/history"
-    subject = f"{component.name} " if component else ""
     entries = [
         FeedEntry(
             id=tag(site, f"incidents/{incident.code}"),
-            url=f"{site.url}/incidents/{incident.code}",
+            url=f"{home_url}/incidents/{incident.code}",
             title=carried(incident.name),
             published=incident.created_at,
             updated=changed_at(incident),
@@ -88,11 +96,20 @@ def history_feed(site: SiteConfig, component: Component | None = None) -> Histor
     updated = max((entry.updated for entry in entries), default=None) or last_change() or utcnow()
     return HistoryFeed(
         id=tag(site, path.strip("/")),
-        title=carried(f"{site.name} Status - {subject}Incident History"),
-        description=carried(
-            f"Incidents and maintenance of {component.name if component else site.name}"
+        title=carried(
+            gettext(
+                "%(site)s Status - %(name)s Incident History", site=site.name, name=component.name
+            )
+            if component
+            else gettext("%(site)s Status - Incident History", site=site.name)
         ),
-        home_url=site.url,
+        description=carried(
+            gettext(
+                "Incidents and maintenance of %(name)s",
+                name=component.name if component else site.name,
+            )
+        ),
+        home_url=home_url,
         path=path,
         updated=updated,
         entries=entries,
@@ -113,8 +130,7 @@ def changed_at(incident: Incident) -> datetime:
 
 def feed_time(moment: datetime, zone: ZoneInfo) -> str:
     """Return a time as feeds print it: "Feb 15, 13:14 UTC", in the site's zone."""
-    local = moment.astimezone(zone)
-    return f"{local:%b} {local.day}, {local:%H:%M} {local.tzname()}"
+    return local_moment(moment, zone)
 
 
 def _affected(incident: Incident) -> list[AffectedComponent]:
@@ -141,13 +157,18 @@ def entry_html(incident: Incident, zone: ZoneInfo) -> str:
     window = _window(incident)
     if window is not None:
         parts.append(
-            Markup("<p><strong>Scheduled maintenance</strong> - {} to {}</p>").format(
-                feed_time(window[0], zone), feed_time(window[1], zone)
+            Markup("<p><strong>{}</strong> - {}</p>").format(
+                gettext("Scheduled maintenance"),
+                gettext(
+                    "%(start)s to %(end)s",
+                    start=feed_time(window[0], zone),
+                    end=feed_time(window[1], zone),
+                ),
             )
         )
     for entry in timeline(incident):
         head = Markup("<small>{}</small><br><strong>{}</strong> - ").format(
-            feed_time(entry.update.display_at, zone), entry.label
+            feed_time(entry.update.display_at, zone), gettext(entry.label)
         )
         body = str(render_update(entry.update)).strip()
         if body.startswith("<p>"):
@@ -157,5 +178,5 @@ def entry_html(incident: Incident, zone: ZoneInfo) -> str:
     affected = _affected(incident)
     if affected:
         names = Markup(", ").join(each.component.name for each in affected)
-        parts.append(Markup("<p>Affected components: {}.</p>").format(names))
+        parts.append(Markup("<p>{} {}.</p>").format(gettext("Affected components:"), names))
     return "\n".join(parts) or str(escape(incident.name))

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from markupsafe import Markup
 
 from statuspage.reads.charts import Series, line_chart
 from statuspage.reads.days import days_between
+from statuspage.reads.formatting import format_day, format_milliseconds, format_number
 from statuspage.rules.latency import latency_percentiles
 from statuspage.store.db import db
 from statuspage.store.models import ProbeResult, ProbeRollup
@@ -61,10 +63,6 @@ def latency_charts(
     return result
 
 
-def _ms(value: float) -> str:
-    return f"{value:,.0f} ms"
-
-
 def _first_hour(now: datetime) -> datetime:
     """Return the start of the oldest of the 24 hourly buckets that end with this hour."""
     return now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
@@ -103,17 +101,23 @@ def _hourly_chart(
     ]
     figures = [latency_percentiles(bucket) for bucket in buckets]
     overall = latency_percentiles([value for bucket in buckets for value in bucket])
-    title = f"Response time (ms) from {location}, last 24 hours"
+    title = gettext("Response time (ms) from %(location)s, last 24 hours", location=location)
     if overall is None:
-        summary = f"No results from {location} in the last 24 hours."
+        summary = gettext("No results from %(location)s in the last 24 hours.", location=location)
     else:
         checks = sum(len(bucket) for bucket in buckets)
         empty = sum(1 for bucket in buckets if not bucket)
-        summary = (
-            f"Over the last 24 hours from {location}: median {_ms(overall[0])}, "
-            f"95th percentile {_ms(overall[1])}, over {checks:,} checks"
+        summary = gettext(
+            "Over the last 24 hours from %(location)s: median %(median)s, "
+            "95th percentile %(p95)s, over %(checks)s checks",
+            location=location,
+            median=format_milliseconds(overall[0]),
+            p95=format_milliseconds(overall[1]),
+            checks=format_number(checks),
         )
-        summary += f"; {empty} of 24 hours without results." if empty else "."
+        summary += (
+            gettext("; %(empty)d of 24 hours without results.", empty=empty) if empty else "."
+        )
     return LatencyChart(title, _latency_svg(chart_id, title, summary, labels, figures), summary)
 
 
@@ -150,21 +154,38 @@ def _daily_chart(
     today = now.astimezone(UTC).date()
     span = days_between(today - timedelta(days=days - 1), today)
     figures = [by_day.get(day) for day in span]
-    labels = [day.strftime("%b %d") for day in span]
-    title = f"Response time (ms) from {location}, last {days} days (UTC days)"
+    labels = [format_day(day, "MMMd") for day in span]
+    title = gettext(
+        "Response time (ms) from %(location)s, last %(days)d days (UTC days)",
+        location=location,
+        days=days,
+    )
     known = [(day, f) for day, f in zip(span, figures, strict=True) if f is not None]
     if not known:
-        summary = f"No daily figures from {location} in the last {days} days."
+        summary = gettext(
+            "No daily figures from %(location)s in the last %(days)d days.",
+            location=location,
+            days=days,
+        )
     else:
         slowest_day, slowest = max(known, key=lambda item: item[1][1])
         medians = [f[0] for _, f in known]
-        summary = (
-            f"Over the last {days} days from {location}: daily median between "
-            f"{_ms(min(medians))} and {_ms(max(medians))}; slowest day "
-            f"{slowest_day.strftime('%b %d')} with a 95th percentile of {_ms(slowest[1])}"
+        summary = gettext(
+            "Over the last %(days)d days from %(location)s: daily median between %(low)s and "
+            "%(high)s; slowest day %(day)s with a 95th percentile of %(p95)s",
+            days=days,
+            location=location,
+            low=format_milliseconds(min(medians)),
+            high=format_milliseconds(max(medians)),
+            day=format_day(slowest_day, "MMMd"),
+            p95=format_milliseconds(slowest[1]),
         )
         empty = days - len(known)
-        summary += f"; {empty} of {days} days without figures." if empty else "."
+        summary += (
+            gettext("; %(empty)d of %(days)d days without figures.", empty=empty, days=days)
+            if empty
+            else "."
+        )
     return LatencyChart(title, _latency_svg(chart_id, title, summary, labels, figures), summary)
 
 
@@ -181,7 +202,7 @@ def _latency_svg(
         description=summary,
         x_labels=labels,
         series=[
-            Series("95th percentile", "p95", [f[1] if f else None for f in figures]),
-            Series("Median", "p50", [f[0] if f else None for f in figures]),
+            Series(gettext("95th percentile"), "p95", [f[1] if f else None for f in figures]),
+            Series(gettext("Median"), "p50", [f[0] if f else None for f in figures]),
         ],
     )

@@ -144,9 +144,9 @@ def uptime_csv(components: list[Component], figures: dict[int, list[MonthFigures
                     month.month.strftime("%Y-%m"),
                     _csv_text(component.name),
                     "" if month.uptime is None else f"{month.uptime:.4f}",
-                    format_minutes(month.downtime_min),
-                    format_minutes(month.maintenance_min),
-                    format_minutes(month.nodata_min),
+                    format_minutes(month.downtime_min, locale="en"),
+                    format_minutes(month.maintenance_min, locale="en"),
+                    format_minutes(month.nodata_min, locale="en"),
                     "" if met is None else ("yes" if met else "no"),
                 ]
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from statuspage.vocabulary import IncidentStatus, MaintenanceStatus
+from statuspage.vocabulary import N_, IncidentStatus, MaintenanceStatus
 
 # Maintenance only moves forward; staff may move it ahead of the clock (start early, verify),
 # but the clock never moves it back.
@@ -44,34 +44,36 @@ def maintenance_status(
 # Incident texts are the reference's; maintenance texts are the ones Statuspage pages commonly
 # publish, in the same voice.
 DEFAULT_TEXTS: dict[IncidentStatus | MaintenanceStatus, str] = {
-    IncidentStatus.INVESTIGATING: "We are currently investigating this issue.",
-    IncidentStatus.IDENTIFIED: "The issue has been identified and a fix is being implemented.",
-    IncidentStatus.MONITORING: "A fix has been implemented and we are monitoring the results.",
-    IncidentStatus.RESOLVED: "This incident has been resolved.",
-    IncidentStatus.POSTMORTEM: "We have published a postmortem of this incident.",
-    MaintenanceStatus.SCHEDULED: "This maintenance has been scheduled.",
+    IncidentStatus.INVESTIGATING: N_("We are currently investigating this issue."),
+    IncidentStatus.IDENTIFIED: N_("The issue has been identified and a fix is being implemented."),
+    IncidentStatus.MONITORING: N_("A fix has been implemented and we are monitoring the results."),
+    IncidentStatus.RESOLVED: N_("This incident has been resolved."),
+    IncidentStatus.POSTMORTEM: N_("We have published a postmortem of this incident."),
+    MaintenanceStatus.SCHEDULED: N_("This maintenance has been scheduled."),
     MaintenanceStatus.IN_PROGRESS: (
-        "Scheduled maintenance is currently in progress. We will provide updates as necessary."
+        N_("Scheduled maintenance is currently in progress. We will provide updates as necessary.")
     ),
-    MaintenanceStatus.VERIFYING: "Verification is currently underway for the maintenance items.",
-    MaintenanceStatus.COMPLETED: "The scheduled maintenance has been completed.",
+    MaintenanceStatus.VERIFYING: N_(
+        "Verification is currently underway for the maintenance items."
+    ),
+    MaintenanceStatus.COMPLETED: N_("The scheduled maintenance has been completed."),
 }
 
 # Labels shown in front of each update on the page and in the feeds.
 UPDATE_LABELS: dict[IncidentStatus | MaintenanceStatus, str] = {
-    IncidentStatus.INVESTIGATING: "Investigating",
-    IncidentStatus.IDENTIFIED: "Identified",
-    IncidentStatus.MONITORING: "Monitoring",
-    IncidentStatus.RESOLVED: "Resolved",
-    IncidentStatus.POSTMORTEM: "Postmortem",
-    MaintenanceStatus.SCHEDULED: "Scheduled",
-    MaintenanceStatus.IN_PROGRESS: "In progress",
-    MaintenanceStatus.VERIFYING: "Verifying",
-    MaintenanceStatus.COMPLETED: "Completed",
+    IncidentStatus.INVESTIGATING: N_("Investigating"),
+    IncidentStatus.IDENTIFIED: N_("Identified"),
+    IncidentStatus.MONITORING: N_("Monitoring"),
+    IncidentStatus.RESOLVED: N_("Resolved"),
+    IncidentStatus.POSTMORTEM: N_("Postmortem"),
+    MaintenanceStatus.SCHEDULED: N_("Scheduled"),
+    MaintenanceStatus.IN_PROGRESS: N_("In progress"),
+    MaintenanceStatus.VERIFYING: N_("Verifying"),
+    MaintenanceStatus.COMPLETED: N_("Completed"),
 }
 
 # The label of an update that did not change the status.
-UNCHANGED_LABEL = "Update"
+UNCHANGED_LABEL = N_("Update")
 
 
 def update_label(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from statuspage.vocabulary import ComponentStatus, Impact, Indicator
+from statuspage.vocabulary import N_, ComponentStatus, Impact, Indicator
 
 # How bad each status is when picking the worst. Maintenance ranks just above operational and
 # below every degraded state: planned work is a departure from normal, but never worse than a
@@ -28,11 +28,11 @@ INDICATOR_SEVERITY: dict[Indicator, int] = {
 
 # The description that goes with an indicator raised by an incident rather than by components.
 RAISED_DESCRIPTIONS: dict[Indicator, str] = {
-    Indicator.CRITICAL: "Major System Outage",
-    Indicator.MAJOR: "Partial System Outage",
-    Indicator.MINOR: "Minor Service Outage",
-    Indicator.MAINTENANCE: "Service Under Maintenance",
-    Indicator.NONE: "All Systems Operational",
+    Indicator.CRITICAL: N_("Major System Outage"),
+    Indicator.MAJOR: N_("Partial System Outage"),
+    Indicator.MINOR: N_("Minor Service Outage"),
+    Indicator.MAINTENANCE: N_("Service Under Maintenance"),
+    Indicator.NONE: N_("All Systems Operational"),
 }
 
 _IMPACT_INDICATOR: dict[Impact, Indicator] = {
@@ -55,7 +55,7 @@ def components_indicator(
     """Return the banner the leaf components alone give (the reference table, first match)."""
     statuses = _statuses(component_statuses)
     if not statuses:
-        return Indicator.NONE, "All Systems Operational"
+        return Indicator.NONE, N_("All Systems Operational")
 
     def every(status: ComponentStatus) -> bool:
         return all(s == status for s in statuses)
@@ -66,18 +66,18 @@ def components_indicator(
     major, partial = ComponentStatus.MAJOR_OUTAGE, ComponentStatus.PARTIAL_OUTAGE
     degraded = ComponentStatus.DEGRADED_PERFORMANCE
     if every(major):
-        return Indicator.CRITICAL, "Major System Outage"
+        return Indicator.CRITICAL, N_("Major System Outage")
     if some(major) or every(partial):
-        return Indicator.MAJOR, "Partial System Outage"
+        return Indicator.MAJOR, N_("Partial System Outage")
     if some(partial):
-        return Indicator.MINOR, "Minor Service Outage"
+        return Indicator.MINOR, N_("Minor Service Outage")
     if every(degraded):
-        return Indicator.MINOR, "Degraded System Service"
+        return Indicator.MINOR, N_("Degraded System Service")
     if some(degraded):
-        return Indicator.MINOR, "Partially Degraded Service"
+        return Indicator.MINOR, N_("Partially Degraded Service")
     if some(ComponentStatus.UNDER_MAINTENANCE):
-        return Indicator.MAINTENANCE, "Service Under Maintenance"
-    return Indicator.NONE, "All Systems Operational"
+        return Indicator.MAINTENANCE, N_("Service Under Maintenance")
+    return Indicator.NONE, N_("All Systems Operational")
 
 
 def page_status(

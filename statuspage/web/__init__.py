@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         feeds,
         filters,
         health,
+        languages,
         metrics,
         public,
     )
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     from statuspage.web.subscribe import bp as subscribe_bp
 
     filters.register(app)
+    languages.init_app(app)
     auth.init_app(app)
     app.register_blueprint(admin.bp)
     app.register_blueprint(accounts.bp)

@@ -7,10 +7,11 @@ bucket (pages show time-driven things such as maintenance windows and relative t
 request then costs at most one small query and a dictionary lookup. When the database
 cannot be reached, the last good rendering is served.
 
-The key holds only what changes the body: the path, and the query parameters the route
-declares (`keyed_on`); `/?utm_source=<random>` is the page `/`, found in the dictionary. A
-change is rendered once per process: while one request renders a path, the others are
-served its previous rendering (marked stale), or wait for it when there is none.
+The key holds only what changes the body: the path (with its language prefix, /es/), and the
+query parameters the route declares (`keyed_on`); `/?utm_source=<random>` is the page `/`,
+found in the dictionary. A change is rendered once per process: while one request renders a
+path, the others are served its previous rendering (marked stale), or wait for it when there
+is none.
 """
 
 from __future__ import annotations
@@ -161,7 +162,9 @@ def cache_path() -> str:
     view = current_app.view_functions.get(request.endpoint or "")
     names = getattr(view, "cache_parameters", ())
     values = [(name, request.args[name]) for name in names if name in request.args]
-    return request.path + (f"?{urlencode(values)}" if values else "")
+    # The script root carries the language's prefix (/es): one language's page is never
+    # served to a reader of another, though both are the route's path "/".
+    return request.script_root + request.path + (f"?{urlencode(values)}" if values else "")
 
 
 def _cacheable() -> bool:

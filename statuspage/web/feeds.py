@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app
 from statuspage.reads.feed import FeedEntry, HistoryFeed, history_feed
 from statuspage.reads.status import visible_components
 from statuspage.store.models import Component
+from statuspage.web.languages import address_in, current_language, language_tag
 
 bp = Blueprint("feeds", __name__)
 
@@ -41,7 +42,8 @@ def component_history(slug: str, fmt: str) -> Response:
 
 
 def _feed(fmt: str, component: Component | None) -> Response:
-    feed = history_feed(current_app.config["STATUS"].site, component)
+    site = current_app.config["STATUS"].site
+    feed = history_feed(site, component, home_url=site.origin + address_in(current_language(), ""))
     body = json_feed(feed) if fmt == "json" else _xml_feed(feed, fmt)
     return Response(body, content_type=CONTENT_TYPES[fmt])
 
@@ -55,7 +57,7 @@ def _xml_feed(feed: HistoryFeed, fmt: str) -> bytes:
     # feedgen gives RSS the last link as the channel's <link>: the page, not the feed.
     generator.link(href=feed.url(fmt), rel="self")
     generator.link(href=feed.home_url, rel="alternate")
-    generator.language("en")
+    generator.language(language_tag())
     generator.updated(feed.updated)
     generator.pubDate(feed.updated)
     generator.lastBuildDate(feed.updated)
@@ -86,7 +88,7 @@ def json_feed(feed: HistoryFeed) -> str:
         "home_page_url": feed.home_url,
         "feed_url": feed.url("json"),
         "description": feed.description,
-        "language": "en",
+        "language": language_tag(),
         "items": items,
     }
     return json.dumps(document, ensure_ascii=False, indent=1)

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from werkzeug.exceptions import HTTPException
 
 from probes import slugify
@@ -28,6 +29,7 @@ from statuspage.reads.uptime import UPTIME_TARGET, monthly_uptime
 from statuspage.reads.uptime import uptime_csv as uptime_csv_text
 from statuspage.store.db import utcnow
 from statuspage.store.models import Component
+from statuspage.vocabulary import N_
 from statuspage.web.caching import keyed_on
 
 bp = Blueprint("public", __name__)
@@ -68,6 +70,10 @@ def page_indicator() -> str:
     pages) extend the same base template.
     """
     return current_indicator(utcnow())
+
+
+# The names of the errors the public pages answer with, as Werkzeug gives them, to translate.
+ERROR_NAMES = (N_("Bad Request"), N_("Not Found"))
 
 
 @bp.errorhandler(400)
@@ -123,7 +129,7 @@ def _incident(code: str, still: bool) -> str:
     now = utcnow()
     page = incident_page(code, now)
     if page is None:
-        abort(404, "There is no incident or maintenance at this address.")
+        abort(404, gettext("There is no incident or maintenance at this address."))
     # An event that is over has nothing left to refresh for but a postmortem, read at length.
     refresh = None if still or page.over else REFRESH_SECONDS
     return render_template("incident.html", page=page, now=now, refresh=refresh, still=still)
@@ -149,7 +155,7 @@ def component_history(slug: str, number: int):
     like the whole history (/components/<slug>/history/2)."""
     component = shown_component(slug, groups=True)
     if component is None:
-        abort(404, "There is no component at this address.")
+        abort(404, gettext("There is no component at this address."))
     return _history(component, number)
 
 
@@ -157,15 +163,18 @@ def _history(component: Component | None, number: int) -> Any:
     if "page" in request.args:
         raw = request.args["page"]
         if not raw.isascii() or not raw.isdigit() or len(raw) > 7 or int(raw) < 1:
-            abort(400, "The page number must be a whole number from 1.")
+            abort(400, gettext("The page number must be a whole number from 1."))
         where = {"slug": component.slug} if component else {}
         return redirect(url_for(request.endpoint or "", number=int(raw), **where), 301)
     # A well-formed page past the end gets a 404; one past any history, a 400.
     if not 1 <= number <= MAX_PAGE:
-        abort(400, "The page number must be a whole number from 1.")
+        abort(400, gettext("The page number must be a whole number from 1."))
     page = history_page(number, current_app.config["STATUS"].site.zone, component=component)
     if number > page.pages:
-        abort(404, f"The history has {page.pages} page{'s' if page.pages != 1 else ''}.")
+        abort(
+            404,
+            ngettext("The history has %(num)d page.", "The history has %(num)d pages.", page.pages),
+        )
     return render_template("history.html", page=page, components=visible_components())
 
 
@@ -185,7 +194,7 @@ def _component(slug: str, still: bool) -> str:
     now = utcnow()
     page = component_page(slug, current_app.config["STATUS"], now)
     if page is None:
-        abort(404, "There is no component at this address.")
+        abort(404, gettext("There is no component at this address."))
     return render_template(
         "component.html",
         page=page,
@@ -202,7 +211,7 @@ def component_days(slug: str):
     site = current_app.config["STATUS"].site
     table = day_table(slug, utcnow(), site.zone)
     if table is None:
-        abort(404, "There is no component at this address.")
+        abort(404, gettext("There is no component at this address."))
     return render_template("days.html", table=table)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -21,34 +22,39 @@ from statuspage.reads.summary import leaf_components
 from statuspage.staff.validation import Invalid
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import Incident
-from statuspage.vocabulary import RESOLVED_INCIDENT_STATUSES, Channel, MaintenanceStatus
+from statuspage.vocabulary import N_, RESOLVED_INCIDENT_STATUSES, Channel, MaintenanceStatus
 
 bp = Blueprint("subscribe", __name__)
 
 HOOK_KINDS = [
-    SelectChoice(Channel.WEBHOOK.value, "Webhook (signed JSON, Statuspage's shape)"),
-    SelectChoice(Channel.SLACK.value, "Slack incoming webhook"),
-    SelectChoice(Channel.DISCORD.value, "Discord webhook"),
-    SelectChoice(Channel.TEAMS.value, "Microsoft Teams workflow"),
+    SelectChoice(Channel.WEBHOOK.value, N_("Webhook (signed JSON, Statuspage's shape)")),
+    SelectChoice(Channel.SLACK.value, N_("Slack incoming webhook")),
+    SelectChoice(Channel.DISCORD.value, N_("Discord webhook")),
+    SelectChoice(Channel.TEAMS.value, N_("Microsoft Teams workflow")),
 ]
 
 
 class EmailForm(FlaskForm):
     """An address, and optionally the one incident to follow."""
 
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(N_("Email"), validators=[DataRequired(), Length(max=254)])
     incident = HiddenField()
 
 
 class HookForm(FlaskForm):
     """A webhook or chat URL, and the address told if it fails."""
 
-    kind = SelectField("Kind", choices=HOOK_KINDS, default=Channel.WEBHOOK.value)
-    url = StringField("URL (https)", validators=[DataRequired(), Length(max=2000)])
+    kind = SelectField(N_("Kind"), choices=HOOK_KINDS, default=Channel.WEBHOOK.value)
+    url = StringField(N_("URL (https)"), validators=[DataRequired(), Length(max=2000)])
     email = EmailField(
-        "Your email (to confirm, and for failure notices)",
+        N_("Your email (to confirm, and for failure notices)"),
         validators=[DataRequired(), Length(max=254)],
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The kinds in the reader's language; the labels above are translated where shown.
+        self.kind.choices = [SelectChoice(kind.value, gettext(kind.label)) for kind in HOOK_KINDS]
 
 
 @bp.context_processor
@@ -74,7 +80,7 @@ def _followed() -> Incident | None:
         *RESOLVED_INCIDENT_STATUSES,
         MaintenanceStatus.COMPLETED,
     ):
-        abort(404, "There is no open incident or maintenance at this address to follow.")
+        abort(404, gettext("There is no open incident or maintenance at this address to follow."))
     return incident
 
 
@@ -117,7 +123,7 @@ def _sign_up(kind: Channel, form: FlaskForm, **fields: Any) -> Any:
         return render_template("subscribe/limited.html"), 429
     except Invalid as error:
         db.session.rollback()
-        getattr(form, error.field or "email").errors = [error.message]
+        getattr(form, error.field or "email").errors = [gettext(error.message)]
         return None
     return render_template("subscribe/sent.html", kind=kind)
 
