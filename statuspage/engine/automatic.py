@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -15,10 +18,12 @@ from statuspage.notify.events import alert_automatic, announce_update
 from statuspage.reads.status import open_staff_incident
 from statuspage.rules import (
     ProbeFailure,
-    failure_update,
+    failure_part,
     incident_impact,
-    recovery_update,
-    status_change_update,
+    recovery_part,
+    status_change_part,
+    title_part,
+    word,
 )
 from statuspage.store.db import db
 from statuspage.store.models import (
@@ -43,13 +48,6 @@ from statuspage.vocabulary import (
 log = logging.getLogger(__name__)
 
 
-INCIDENT_TITLES = {
-    ComponentStatus.DEGRADED_PERFORMANCE: "Degraded performance of {name}",
-    ComponentStatus.PARTIAL_OUTAGE: "Partial outage of {name}",
-    ComponentStatus.MAJOR_OUTAGE: "Major outage of {name}",
-}
-
-
 def reconcile_incidents(
     component: Component,
     previous: ComponentStatus | None,
@@ -69,46 +67,47 @@ def reconcile_incidents(
     if current != ComponentStatus.OPERATIONAL:
         if in_maintenance:
             return False  # planned work: results are recorded, nobody is paged
-        detail = failure_update(
+        detail = failure_part(
             component.name,
             _failing_since(failing, component, now),
             _failures(failing, config),
-            zone,
             current,
-            now=now,
         )
+        changed = [status_change_part(component.name, was, current), detail]
         if open_auto is not None:
             if not changed_status and open_auto.status != IncidentStatus.MONITORING:
                 return False
-            text = status_change_update(component.name, was, current) + " " + detail
-            _add_update(open_auto, text, now, IncidentStatus.INVESTIGATING, component, was, current)
+            _add_update(
+                open_auto, changed, zone, now, IncidentStatus.INVESTIGATING, component, was, current
+            )
             return True
         if staff is not None:
             if not changed_status:
                 return False
-            text = status_change_update(component.name, was, current) + " " + detail
-            _add_update(staff, text, now, IncidentStatus(staff.status), component, was, current)
+            _add_update(
+                staff, changed, zone, now, IncidentStatus(staff.status), component, was, current
+            )
             return True
-        return _open_incident(component, was, current, detail, now)
+        return _open_incident(component, was, current, [detail], zone, now)
 
     if open_auto is not None:
         written_by_staff = any(u.author for u in open_auto.updates)
         if written_by_staff:
             if open_auto.status == IncidentStatus.MONITORING:
                 return False
-            text = recovery_update(
-                component.name, component.automatic_since or now, zone, monitoring=True, now=now
+            parts = [recovery_part(component.name, component.automatic_since or now, True)]
+            _add_update(
+                open_auto, parts, zone, now, IncidentStatus.MONITORING, component, was, current
             )
-            _add_update(open_auto, text, now, IncidentStatus.MONITORING, component, was, current)
             open_auto.monitoring_at = now
             return True
-        text = recovery_update(component.name, component.automatic_since or now, zone, now=now)
-        _add_update(open_auto, text, now, IncidentStatus.RESOLVED, component, was, current)
+        parts = [recovery_part(component.name, component.automatic_since or now)]
+        _add_update(open_auto, parts, zone, now, IncidentStatus.RESOLVED, component, was, current)
         close_automatic_incident(open_auto, now)
         return True
     if staff is not None and changed_status:
-        text = recovery_update(component.name, now, zone, monitoring=True, now=now)
-        _add_update(staff, text, now, IncidentStatus(staff.status), component, was, current)
+        parts = [recovery_part(component.name, now, monitoring=True)]
+        _add_update(staff, parts, zone, now, IncidentStatus(staff.status), component, was, current)
         return True
     return False
 
@@ -123,13 +122,20 @@ def _open_automatic_incident(component_id: int) -> Incident | None:
 
 
 def _open_incident(
-    component: Component, was: ComponentStatus, current: ComponentStatus, text: str, now: datetime
+    component: Component,
+    was: ComponentStatus,
+    current: ComponentStatus,
+    parts: list[dict[str, Any]],
+    zone: ZoneInfo,
+    now: datetime,
 ) -> bool:
     """Open an automatic incident, unless another process has just opened one."""
+    title = title_part(current, component.name)
     try:
         with db.session.begin_nested():
             incident = Incident(
-                name=INCIDENT_TITLES[current].format(name=component.name),
+                name=word([title], zone),
+                name_message=json.dumps(title),
                 kind=EventKind.INCIDENT,
                 status=IncidentStatus.INVESTIGATING,
                 impact=incident_impact([current]),
@@ -151,7 +157,7 @@ def _open_incident(
         # The primary key of open_automatic_incident said no: someone else opened it.
         log.info("automatic incident for %s already opened by another process", component.slug)
         return False
-    _add_update(incident, text, now, IncidentStatus.INVESTIGATING, component, was, current)
+    _add_update(incident, parts, zone, now, IncidentStatus.INVESTIGATING, component, was, current)
     log.info("opened automatic incident %s for %s (%s)", incident.code, component.slug, current)
     return True
 
@@ -167,7 +173,8 @@ def close_automatic_incident(incident: Incident, now: datetime) -> None:
 
 def _add_update(
     incident: Incident,
-    text: str,
+    parts: list[dict[str, Any]],
+    zone: ZoneInfo,
     now: datetime,
     status: IncidentStatus,
     component: Component,
@@ -176,13 +183,15 @@ def _add_update(
 ) -> None:
     """Append the system's own update (author None) with the component change it reports.
 
-    On an automatic incident it is announced to subscribers; on a staff incident, staff
-    choose what customers are told. The on-call team hears of it either way.
+    Its text is written in English and kept as message parts, which pages word in each
+    reader's language. On an automatic incident it is announced to subscribers; on a staff
+    incident, staff choose what customers are told. The on-call team hears of it either way.
     """
     update_row = IncidentUpdate(
         incident=incident,
         status=status,
-        body=text,
+        body=word(parts, zone, now),
+        message=json.dumps(parts),
         author=None,
         created_at=now,
         display_at=now,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from statuspage.config import StatusConfig
 from statuspage.engine.evaluation import evaluate
 from statuspage.notify.events import announce_update, announced
-from statuspage.rules import DEFAULT_TEXTS, maintenance_status
+from statuspage.rules import DEFAULT_TEXTS, default_part, maintenance_status
 from statuspage.store.db import db
 from statuspage.store.models import Incident, IncidentUpdate
 from statuspage.store.site_state import bump_version, lock_site
@@ -28,6 +29,7 @@ def move_maintenance(maintenance: Incident, status: MaintenanceStatus, now: date
         incident=maintenance,
         status=status,
         body=DEFAULT_TEXTS[status],
+        message=json.dumps([default_part(status)]),
         author=None,
         created_at=now,
         display_at=now,

@@ -19,6 +19,7 @@ from statuspage.reads.formatting import local_moment
 from statuspage.reads.incidents import list_incidents, timeline
 from statuspage.reads.markdown import render_update
 from statuspage.reads.summary import last_change
+from statuspage.reads.system_text import event_name
 from statuspage.store.db import utcnow
 from statuspage.store.models import AffectedComponent, Component, Incident
 from statuspage.store.text import carried
@@ -80,7 +81,7 @@ def history_feed(
         FeedEntry(
             id=tag(site, f"incidents/{incident.code}"),
             url=f"{home_url}/incidents/{incident.code}",
-            title=carried(incident.name),
+            title=carried(event_name(incident)),
             published=incident.created_at,
             updated=changed_at(incident),
             # Dropping what XML cannot carry, which text stored by an older version may hold.
@@ -179,4 +180,4 @@ def entry_html(incident: Incident, zone: ZoneInfo) -> str:
     if affected:
         names = Markup(", ").join(each.component.name for each in affected)
         parts.append(Markup("<p>{} {}.</p>").format(gettext("Affected components:"), names))
-    return "\n".join(parts) or str(escape(incident.name))
+    return "\n".join(parts) or str(escape(event_name(incident)))

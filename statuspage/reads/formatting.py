@@ -31,12 +31,18 @@ SHORT_TIME = "MMMd"
 LONG_TIME = "yMMMd"
 
 
+def local_clock(moment: datetime, zone: ZoneInfo) -> str:
+    """Return the time of day in `zone` on a 24-hour clock, naming the zone: "14:05 CET"."""
+    local = moment.astimezone(zone)
+    return f"{format_skeleton('Hm', local, locale=reader_locale())} {local.tzname()}"
+
+
 def local_moment(moment: datetime, zone: ZoneInfo, skeleton: str = SHORT_TIME) -> str:
     """Return an aware datetime in `zone`, written the reader's way and naming the zone."""
     local = moment.astimezone(zone)
     locale = reader_locale()
     day = format_skeleton(skeleton, local, locale=locale)
-    clock = format_skeleton("Hm", local, tzinfo=local.tzinfo, locale=locale)
+    clock = format_skeleton("Hm", local, locale=locale)
     # The locale's own way of joining a date and a time ("{1}, {0}", "{1} {0}", "{1}{0}").
     joined = locale.datetime_formats["medium"].replace("'", "")
     return f"{joined.replace('{1}', day).replace('{0}', clock)} {local.tzname()}"

@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import html
 import re
-from typing import Protocol
 
 import markdown as markdown_lib
 import nh3
 from markupsafe import Markup
+
+from statuspage.reads.system_text import Written, update_text
 
 ALLOWED_TAGS = {
     "p",
@@ -62,13 +63,6 @@ def render_postmortem(text: str) -> Markup:
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
-class Written(Protocol):
-    """Something with a text and an author (None: the system wrote it)."""
-
-    body: str
-    author: str | None
-
-
 def render_text(text: str) -> Markup:
     """Render plain text as escaped paragraphs, split where a blank line is."""
     paragraphs = [part.strip() for part in _PARAGRAPH_BREAK.split(text.strip()) if part.strip()]
@@ -76,7 +70,8 @@ def render_text(text: str) -> Markup:
 
 
 def render_update(update: Written) -> Markup:
-    """Render an update: a person's text as markdown, the system's as plain text."""
+    """Render an update: a person's text as markdown, the system's as plain text (worded in
+    the reader's language)."""
     if update.author is None:
-        return render_text(update.body)
+        return render_text(update_text(update))
     return render_markdown(update.body)

@@ -36,10 +36,18 @@ from statuspage.rules.uptime import (
     weighted_downtime,
 )
 from statuspage.rules.wording import (
+    ENGLISH,
     ProbeFailure,
+    Words,
+    default_part,
+    failure_part,
     failure_update,
+    recovery_part,
     recovery_update,
+    status_change_part,
     status_change_update,
+    title_part,
+    word,
 )
 
 __all__ = [
@@ -72,4 +80,12 @@ __all__ = [
     "uptime_percent",
     "weighted_downtime",
     "worst_status",
+    "ENGLISH",
+    "Words",
+    "default_part",
+    "failure_part",
+    "recovery_part",
+    "status_change_part",
+    "title_part",
+    "word",
 ]

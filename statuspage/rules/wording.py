@@ -1,15 +1,28 @@
-"""The system's own incident text: plain words, observed values, and since when."""
+"""The system's own incident text: plain words, observed values, and since when.
+
+Each text is built from *parts* (plain JSON-able dicts: a message key and its values), which
+the engine stores beside the English it writes, so a page can word the same update in its
+reader's language. One set of templates serves both: `ENGLISH` words them as written, and the
+reads give `word` another `Words` (the request's catalog, its way with times and lists).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from statuspage.rules.maintenance import DEFAULT_TEXTS
-from statuspage.vocabulary import STATUS_LABELS, ComponentStatus, IncidentStatus
+from statuspage.vocabulary import (
+    N_,
+    STATUS_LABELS,
+    ComponentStatus,
+    IncidentStatus,
+    MaintenanceStatus,
+)
 
 # Fixed English month names, so the wording does not depend on the server's locale.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -17,7 +30,32 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _TIMEOUT = re.compile(r"(?:timeout|timed out)(?: after (?P<after>.+))?", re.IGNORECASE)
 _HTTP = re.compile(r"HTTP (?P<code>\d{3})\b.*", re.IGNORECASE)
 
-MONITORING_TEXT = "A team member will confirm the resolution."
+MONITORING_TEXT = N_("A team member will confirm the resolution.")
+
+INCIDENT_TITLES = {
+    ComponentStatus.DEGRADED_PERFORMANCE: N_("Degraded performance of %(component)s"),
+    ComponentStatus.PARTIAL_OUTAGE: N_("Partial outage of %(component)s"),
+    ComponentStatus.MAJOR_OUTAGE: N_("Major outage of %(component)s"),
+}
+STATUS_CHANGE = N_("%(component)s changed from %(old)s to %(new)s.")
+FAILING = N_("Automated checks of %(component)s have been failing since %(since)s")
+DEGRADED = N_("Automated checks of %(component)s have shown degraded performance since %(since)s")
+# The failing summary, then what each probe saw: "...since 10:02 UTC: A (...); B (...)."
+WITH_DETAILS = N_("%(summary)s: %(details)s.")
+ALONE = N_("%(summary)s.")
+ONE_MORE = N_("%(first)s; %(next)s")
+CLAUSE = N_("%(probe)s %(reason)s")
+CLAUSE_FROM = N_("%(probe)s from %(location)s %(reason)s")
+TIMED_OUT_AFTER = N_("timed out after %(after)s")
+TIMED_OUT = N_("timed out")
+ANSWERED_HTTP = N_("answered HTTP %(code)s")
+FAILED_BECAUSE = N_("failed: %(reason)s")
+FAILED = N_("failed")
+DEGRADED_BECAUSE = N_("was degraded: %(reason)s")
+WAS_DEGRADED = N_("was degraded")
+PASSED = N_("Automated checks of %(components)s have passed since %(since)s.")
+PASSED_ALL = N_("Automated checks have passed since %(since)s.")
+THEN = N_("%(first)s %(next)s")
 
 
 @dataclass(frozen=True)
@@ -29,6 +67,17 @@ class ProbeFailure:
     reason: str
     failing_count: int
     total_count: int
+
+
+@dataclass(frozen=True)
+class Words:
+    """How the system's text is worded: a language's lookups, and its way with times and lists."""
+
+    gettext: Callable[[str], str]
+    ngettext: Callable[[str, str, int], str]
+    # A moment in a zone, with the date left out on `now`'s day (None: always the date).
+    moment: Callable[[datetime, ZoneInfo, datetime | None], str]
+    names: Callable[[Sequence[str]], str]
 
 
 def format_moment(moment: datetime, tz: ZoneInfo, now: datetime | None = None) -> str:
@@ -49,28 +98,178 @@ def format_moment(moment: datetime, tz: ZoneInfo, now: datetime | None = None) -
     return f"{day}, {clock}"
 
 
-def describe_reason(reason: str, degraded: bool = False) -> str:
+def join_names(names: Sequence[str]) -> str:
+    """Join names in English: "A", "A and B", "A, B and C"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+ENGLISH = Words(
+    gettext=lambda text: text,
+    ngettext=lambda singular, plural, n: singular if n == 1 else plural,
+    moment=format_moment,
+    names=join_names,
+)
+
+
+def describe_reason(reason: str, degraded: bool = False, words: Words = ENGLISH) -> str:
     """Turn a probe's short reason into a clause: "timed out after 10 s", "answered HTTP 503"."""
     text = reason.strip().rstrip(".")
     timeout = _TIMEOUT.fullmatch(text)
     if timeout:
         after = timeout.group("after")
-        return f"timed out after {after}" if after else "timed out"
+        if after:
+            return words.gettext(TIMED_OUT_AFTER) % {"after": after}
+        return words.gettext(TIMED_OUT)
     http = _HTTP.fullmatch(text)
     if http:
-        return f"answered HTTP {http.group('code')}"
-    verb = "was degraded" if degraded else "failed"
-    return f"{verb}: {text}" if text else verb
+        return words.gettext(ANSWERED_HTTP) % {"code": http.group("code")}
+    # What the probe said stays as it said it; only the verb is the system's.
+    if degraded:
+        return (
+            words.gettext(DEGRADED_BECAUSE) % {"reason": text}
+            if text
+            else words.gettext(WAS_DEGRADED)
+        )
+    return words.gettext(FAILED_BECAUSE) % {"reason": text} if text else words.gettext(FAILED)
 
 
-def _failure_clause(failure: ProbeFailure, degraded: bool) -> str:
+def _failure_clause(failure: Mapping[str, Any], degraded: bool, words: Words) -> str:
     """Return one probe's clause, e.g. "Update check timed out after 10 s (3 of 3 checks)"."""
-    where = f" from {failure.location}" if failure.location else ""
-    clause = f"{failure.probe_name}{where} {describe_reason(failure.reason, degraded)}"
-    if failure.total_count > 0:
-        noun = "check" if failure.total_count == 1 else "checks"
-        clause += f" ({failure.failing_count} of {failure.total_count} {noun})"
+    values = {
+        "probe": failure["probe_name"],
+        "location": failure["location"],
+        "reason": describe_reason(failure["reason"], degraded, words),
+    }
+    clause = words.gettext(CLAUSE_FROM if failure["location"] else CLAUSE) % values
+    total = failure["total_count"]
+    if total > 0:
+        # Written out here (not a constant) so the catalog gets it as one plural message.
+        counted = words.ngettext(
+            "%(clause)s (%(failing)d of %(num)d check)",
+            "%(clause)s (%(failing)d of %(num)d checks)",
+            total,
+        )
+        clause = counted % {"clause": clause, "failing": failure["failing_count"], "num": total}
     return clause
+
+
+def status_change_part(
+    component_name: str, old: ComponentStatus | str, new: ComponentStatus | str
+) -> dict[str, Any]:
+    """Return the part that says a component's status changed."""
+    return {
+        "key": "status_change",
+        "component": component_name,
+        "old": str(ComponentStatus(old)),
+        "new": str(ComponentStatus(new)),
+    }
+
+
+def failure_part(
+    component_name: str,
+    since: datetime,
+    failures: Sequence[ProbeFailure],
+    status: ComponentStatus | str,
+) -> dict[str, Any]:
+    """Return the part that says which checks fail, since when, and what each one saw."""
+    return {
+        "key": "failure",
+        "component": component_name,
+        "since": since.isoformat(),
+        "status": str(ComponentStatus(status)),
+        "failures": [asdict(failure) for failure in failures],
+    }
+
+
+def recovery_part(
+    component_names: Sequence[str] | str, since: datetime, monitoring: bool = False
+) -> dict[str, Any]:
+    """Return the part that ends an automatic incident (or sends it to monitoring)."""
+    names = [component_names] if isinstance(component_names, str) else list(component_names)
+    return {
+        "key": "recovery",
+        "components": names,
+        "since": since.isoformat(),
+        "monitoring": monitoring,
+    }
+
+
+def default_part(status: IncidentStatus | MaintenanceStatus) -> dict[str, Any]:
+    """Return the part of a status's default text, as the clock writes on a maintenance."""
+    return {"key": "default", "status": str(status)}
+
+
+def title_part(status: ComponentStatus | str, component_name: str) -> dict[str, Any]:
+    """Return the title of an automatic incident: "Major outage of Live Updates"."""
+    return {"key": "title", "status": str(ComponentStatus(status)), "component": component_name}
+
+
+def _status(value: str, words: Words) -> str:
+    return words.gettext(STATUS_LABELS[ComponentStatus(value)])
+
+
+def _default_status(value: str) -> IncidentStatus | MaintenanceStatus:
+    try:
+        return IncidentStatus(value)
+    except ValueError:
+        return MaintenanceStatus(value)
+
+
+def word(
+    parts: Sequence[Mapping[str, Any]],
+    tz: ZoneInfo,
+    now: datetime | None = None,
+    words: Words = ENGLISH,
+) -> str:
+    """Return the text of a stored message, in the language `words` speaks.
+
+    `now` is when the text was written: a time on that day is given without its date.
+    """
+    texts = [_word_part(part, tz, now, words) for part in parts]
+    text = texts[0] if texts else ""
+    for following in texts[1:]:
+        text = words.gettext(THEN) % {"first": text, "next": following}
+    return text
+
+
+def _word_part(part: Mapping[str, Any], tz: ZoneInfo, now: datetime | None, words: Words) -> str:
+    key = part["key"]
+    if key == "title":
+        template = INCIDENT_TITLES[ComponentStatus(part["status"])]
+        return words.gettext(template) % {"component": part["component"]}
+    if key == "default":
+        return words.gettext(DEFAULT_TEXTS[_default_status(part["status"])])
+    if key == "status_change":
+        return words.gettext(STATUS_CHANGE) % {
+            "component": part["component"],
+            "old": _status(part["old"], words),
+            "new": _status(part["new"], words),
+        }
+    since = words.moment(datetime.fromisoformat(part["since"]), tz, now)
+    if key == "failure":
+        degraded = part["status"] == ComponentStatus.DEGRADED_PERFORMANCE
+        summary = words.gettext(DEGRADED if degraded else FAILING) % {
+            "component": part["component"],
+            "since": since,
+        }
+        clauses = [_failure_clause(failure, degraded, words) for failure in part["failures"]]
+        if not clauses:
+            return words.gettext(ALONE) % {"summary": summary}
+        details = clauses[0]
+        for clause in clauses[1:]:
+            details = words.gettext(ONE_MORE) % {"first": details, "next": clause}
+        return words.gettext(WITH_DETAILS) % {"summary": summary, "details": details}
+    if key == "recovery":
+        names = part["components"]
+        if names:
+            passed = words.gettext(PASSED) % {"components": words.names(names), "since": since}
+        else:
+            passed = words.gettext(PASSED_ALL) % {"since": since}
+        closing = MONITORING_TEXT if part["monitoring"] else DEFAULT_TEXTS[IncidentStatus.RESOLVED]
+        return words.gettext(THEN) % {"first": passed, "next": words.gettext(closing)}
+    raise ValueError(f"unknown message key {key!r}")
 
 
 def failure_update(
@@ -87,30 +286,14 @@ def failure_update(
     timed out after 10 s (3 of 3 checks); Europe edge answered HTTP 503." A location is named
     only when given (pass None with a single location).
     """
-    degraded = ComponentStatus(status) == ComponentStatus.DEGRADED_PERFORMANCE
-    state = "shown degraded performance" if degraded else "been failing"
-    text = (
-        f"Automated checks of {component_name} have {state} since {format_moment(since, tz, now)}"
-    )
-    if failures:
-        text += ": " + "; ".join(_failure_clause(f, degraded) for f in failures)
-    return text + "."
+    return word([failure_part(component_name, since, failures, status)], tz, now)
 
 
 def status_change_update(
     component_name: str, old: ComponentStatus | str, new: ComponentStatus | str
 ) -> str:
     """Return the text for a status change: "Live Updates changed from X to Y."."""
-    old_label = STATUS_LABELS[ComponentStatus(old)]
-    new_label = STATUS_LABELS[ComponentStatus(new)]
-    return f"{component_name} changed from {old_label} to {new_label}."
-
-
-def join_names(names: Sequence[str]) -> str:
-    """Join names in English: "A", "A and B", "A, B and C"."""
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    return word([status_change_part(component_name, old, new)], ZoneInfo("UTC"))
 
 
 def recovery_update(
@@ -125,7 +308,4 @@ def recovery_update(
     The incident is resolved, unless staff wrote on it (`monitoring`): then it goes to
     monitoring and the text says a team member will confirm the resolution.
     """
-    names = [component_names] if isinstance(component_names, str) else list(component_names)
-    subject = f"Automated checks of {join_names(names)}" if names else "Automated checks"
-    closing = MONITORING_TEXT if monitoring else DEFAULT_TEXTS[IncidentStatus.RESOLVED]
-    return f"{subject} have passed since {format_moment(since, tz, now)}. {closing}"
+    return word([recovery_part(component_names, since, monitoring)], tz, now)

@@ -82,6 +82,9 @@ class Incident(db.Model):
     code: Mapped[str] = mapped_column(String(12), unique=True, default=new_code)
     kind: Mapped[str] = mapped_column(String(16), default=EventKind.INCIDENT)
     name: Mapped[str] = mapped_column(String(limits.EVENT_NAME))
+    # An automatic incident's title as the system's message (JSON, rules/wording.py), so
+    # each reader's language words it; `name` keeps the English it was written in.
+    name_message: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(32))
     impact: Mapped[str] = mapped_column(String(16), default="none")
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -142,6 +145,9 @@ class IncidentUpdate(db.Model):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
     status: Mapped[str] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text)
+    # The system's own text as message parts (JSON, rules/wording.py), worded in each
+    # reader's language; `body` keeps the English it was written in. None for staff text.
+    message: Mapped[str | None] = mapped_column(Text)
     # None for the system's own updates.
     author: Mapped[str | None] = mapped_column(String(limits.ACTOR))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -17,6 +17,7 @@ from statuspage.reads.formatting import (
     reader_locale,
 )
 from statuspage.reads.markdown import render_markdown, render_postmortem, render_update
+from statuspage.reads.system_text import event_name
 from statuspage.rules import UPDATE_LABELS
 from statuspage.vocabulary import (
     N_,
@@ -101,5 +102,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(render_postmortem, "postmortem")
     app.add_template_filter(render_update, "update_html")
+    app.add_template_filter(event_name, "event_name")
     for words in FILTERS:
         app.add_template_filter(words)

@@ -161,6 +161,12 @@ def elements(page: str) -> Elements:
     return parser
 
 
+def day_words(day: date, weekday: bool = False) -> str:
+    """Return a day as the English pages write it (CLDR's medium date): "Mar 6, 2026"."""
+    words = f"{day:%b} {day.day}, {day.year}"
+    return f"{day:%a}, {words}" if weekday else words
+
+
 def days_back(count: int) -> date:
     """Return the day `count` days before the frozen today."""
     return TODAY - timedelta(days=count)

@@ -155,7 +155,7 @@ def test_last_change_is_shown_in_site_zone(app, client) -> None:
         set_status("analytics", OP, datetime(2026, 3, 1, 10, 2, tzinfo=UTC))
         db.session.commit()
     page = client.get("/").get_data(as_text=True)
-    assert '<time datetime="2026-03-01T10:02:00+00:00">Mar 01, 10:02 UTC</time>' in page
+    assert '<time datetime="2026-03-01T10:02:00+00:00">Mar 1, 10:02 UTC</time>' in page
 
 
 class TestGroupsAndTimeZone:
@@ -175,5 +175,5 @@ class TestGroupsAndTimeZone:
         # A group shows the worst of its members; the banner counts only leaves.
         assert page.count('status-major_outage">Major Outage<') == 3  # group, API, legend
         assert "<h1>Partial System Outage</h1>" in page
-        assert "Jul 01, 12:02 CEST" in page
+        assert "Jul 1, 12:02 CEST" in page
         assert "Times are shown in Europe/Paris." in page

@@ -17,6 +17,7 @@ from tests.web.pages import (
     add_incident,
     add_maintenance,
     at,
+    day_words,
     days_back,
     freeze,
 )
@@ -70,8 +71,8 @@ def test_empty_database_has_90_grey_bars_per_component_and_quiet_days(client) ->
 def test_bars_run_from_89_days_ago_to_today(client) -> None:
     page = client.get("/").get_data(as_text=True)
     bars = bars_of(page, "Live Updates")
-    assert days_back(89).strftime("%b %d, %Y") in bars[0]
-    assert TODAY.strftime("%b %d, %Y") in bars[-1]
+    assert day_words(days_back(89)) in bars[0]
+    assert day_words(TODAY) in bars[-1]
 
 
 def test_a_day_with_downtime_shows_its_minutes_uptime_and_colour(app, client) -> None:
@@ -169,8 +170,8 @@ def test_past_incidents_list_each_day_with_its_incidents(app, client) -> None:
     page = client.get("/").get_data(as_text=True)
     past = page.split('id="past-incidents"', 1)[1]
     headings = re.findall(r"<h3>(.*?)</h3>", past)
-    assert headings == [days_back(n).strftime("%b %d, %Y") for n in range(15)]
-    day = past.split(f"<h3>{days_back(3).strftime('%b %d, %Y')}</h3>", 1)[1].split("<h3>", 1)[0]
+    assert headings == [day_words(days_back(n)) for n in range(15)]
+    day = past.split(f"<h3>{day_words(days_back(3))}</h3>", 1)[1].split("<h3>", 1)[0]
     assert f'href="/incidents/{code}">Slow bundle downloads</a>' in day
     assert "<strong>Resolved</strong>" in day
     assert "Downloads are <strong>fast</strong> again." in day
@@ -191,7 +192,7 @@ def test_a_maintenance_is_listed_under_the_day_its_window_began(app, client) -> 
         )
         db.session.commit()
     past = client.get("/").get_data(as_text=True).split('id="past-incidents"', 1)[1]
-    day = past.split(f"<h3>{days_back(1).strftime('%b %d, %Y')}</h3>", 1)[1].split("<h3>", 1)[0]
+    day = past.split(f"<h3>{day_words(days_back(1))}</h3>", 1)[1].split("<h3>", 1)[0]
     assert "Database upgrade" in day and "Maintenance" in day
 
 
@@ -272,7 +273,7 @@ class TestSiteTimeZone:
         page = client.get("/").get_data(as_text=True)
         # NOW (12:00 UTC) is 21:00 in Tokyo, still the same local date.
         past = page.split('id="past-incidents"', 1)[1]
-        day = past.split(f"<h3>{days_back(2).strftime('%b %d, %Y')}</h3>", 1)[1].split("<h3>", 1)[0]
+        day = past.split(f"<h3>{day_words(days_back(2))}</h3>", 1)[1].split("<h3>", 1)[0]
         assert "Night-time blip" in day
         assert "Mar 18, 05:00 JST" in day
         bars = bars_of(page, "API")

@@ -69,7 +69,7 @@ def test_incident_page_shows_everything_about_the_incident(app, client) -> None:
     labels = re.findall(r'<strong class="label">(.*?)</strong>', timeline)
     assert labels == ["Resolved", "Update", "Identified", "Investigating"]
     assert timeline.index("All good.") < timeline.index("We are looking.")
-    assert '<time datetime="2026-03-20T07:00:00+00:00">Mar 20, 2026 07:00 UTC</time>' in timeline
+    assert '<time datetime="2026-03-20T07:00:00+00:00">Mar 20, 2026, 07:00 UTC</time>' in timeline
     assert "5 hours ago" in timeline and "2 hours ago" in timeline
     assert "<bdi>Live Updates</bdi>: Operational → Partial Outage" in timeline
     assert "<dt>Duration</dt><dd>2 h 30 min</dd>" in page
@@ -104,7 +104,7 @@ def test_maintenance_page_shows_its_window(app, client) -> None:
     page = client.get(f"/incidents/{code}").get_data(as_text=True)
     assert "Scheduled maintenance" in page
     assert "<dt>Window</dt>" in page
-    assert "Mar 21, 2026 12:00 UTC" in page and "Mar 21, 2026 14:00 UTC" in page
+    assert "Mar 21, 2026, 12:00 UTC" in page and "Mar 21, 2026, 14:00 UTC" in page
     assert "in 1 day" in page
     assert "<dd>2 h</dd>" in page  # the planned length
     assert "<dt>Duration</dt>" not in page  # it has not started
