@@ -28,7 +28,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 # After changing a marked string: extract it, then merge it into every catalog to translate.
 translations-extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output \
-		-o $(TRANSLATIONS)/messages.pot .
+		-o $(TRANSLATIONS)/messages.pot statuspage
 
 translations-update: translations-extract
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \

@@ -135,7 +135,7 @@ def _open_incident(
         with db.session.begin_nested():
             incident = Incident(
                 name=word([title], zone),
-                name_message=json.dumps(title),
+                name_message=json.dumps([title]),
                 kind=EventKind.INCIDENT,
                 status=IncidentStatus.INVESTIGATING,
                 impact=incident_impact([current]),

@@ -161,6 +161,13 @@ def elements(page: str) -> Elements:
     return parser
 
 
+def get(client, path: str, status: int = 200) -> str:
+    """Return a page's text, checking its status."""
+    response = client.get(path)
+    assert response.status_code == status, path
+    return response.get_data(as_text=True)
+
+
 def day_words(day: date, weekday: bool = False) -> str:
     """Return a day as the English pages write it (CLDR's medium date): "Mar 6, 2026"."""
     words = f"{day:%b} {day.day}, {day.year}"

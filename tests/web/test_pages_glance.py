@@ -23,18 +23,13 @@ from tests.web.pages import (
     days_back,
     elements,
     freeze,
+    get,
 )
 
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
     freeze(monkeypatch)
-
-
-def get(client, path: str, status: int = 200) -> str:
-    response = client.get(path)
-    assert response.status_code == status, path
-    return response.get_data(as_text=True)
 
 
 def refresh_of(page: str) -> list[str]:
