@@ -160,8 +160,11 @@ def sign_up(
     incident: Incident | None = None,
     client: str,
     now: datetime,
+    language: str = "en",
 ) -> None:
     """Ask to subscribe: a confirmation mail goes to the address (or the URL's owner).
+
+    `language` is the one the reader signed up in (the page's), kept for their mail.
 
     The outcome is the same whether or not the address was known (no enumeration): a
     confirmed subscriber is left as it is; an unconfirmed one is mailed again at most once an
@@ -187,6 +190,7 @@ def sign_up(
             url=None if kind == Channel.EMAIL else where,
             incident=incident,
             components=chosen,
+            language=language,
             created_at=now,
         )
         db.session.add(subscriber)

@@ -23,6 +23,7 @@ from statuspage.staff.validation import Invalid
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import Incident
 from statuspage.vocabulary import N_, RESOLVED_INCIDENT_STATUSES, Channel, MaintenanceStatus
+from statuspage.web.languages import current_language
 
 bp = Blueprint("subscribe", __name__)
 
@@ -115,6 +116,7 @@ def _sign_up(kind: Channel, form: FlaskForm, **fields: Any) -> Any:
             kind,
             client=request.remote_addr or "unknown",
             now=utcnow(),
+            language=current_language(),
             components=request.form.getlist("components"),
             **fields,
         )

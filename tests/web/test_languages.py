@@ -19,7 +19,7 @@ from statuspage.reads.formatting import (
     relative_time,
 )
 from statuspage.store.db import db
-from statuspage.store.models import Incident
+from statuspage.store.models import Incident, Subscriber
 from statuspage.vocabulary import LANGUAGES
 from statuspage.web.filters import local_time
 from tests.engine.test_evaluation import CONFIG, Script, both
@@ -240,3 +240,19 @@ def test_a_json_feed_speaks_its_language(client) -> None:
     assert document["language"] == "it"
     assert document["title"] == "Stato di Capgo - Cronologia degli incidenti"
     assert document["home_page_url"] == "https://status.capgo.app/it"
+
+
+@pytest.fixture
+def settings() -> dict[str, object]:
+    return {"SMTP_URL": "smtp://127.0.0.1:9", "WTF_CSRF_ENABLED": False}
+
+
+def test_a_subscriber_keeps_the_language_they_signed_up_in(app, client) -> None:
+    page = client.post("/pt/subscribe", data={"email": "ana@example.com"}).get_data(as_text=True)
+    assert "Verifique sua caixa de entrada" in page
+    page = client.post("/fr/subscribe", data={"email": "pas une adresse"}).get_data(as_text=True)
+    assert "saisissez une adresse e-mail valide" in page
+    client.post("/subscribe", data={"email": "bob@example.com"})
+    with app.app_context():
+        rows = db.session.execute(db.select(Subscriber.email, Subscriber.language)).all()
+    assert sorted(rows) == [("ana@example.com", "pt"), ("bob@example.com", "en")]
