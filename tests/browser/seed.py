@@ -7,13 +7,14 @@ something to show in every state it can be in.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import pyotp
 
 from statuspage import staff
-from statuspage.notify.subscribers import identity
+from statuspage.notify.subscribers import identity, unsubscribe_token
 from statuspage.staff import two_factor
 from statuspage.staff.accounts import create_user
 from statuspage.staff.tokens import create_token
@@ -66,6 +67,7 @@ class Seeded:
     upcoming_maintenance: str = ""
     completed_maintenance: str = ""
     update: str = ""
+    unsubscribe: str = ""  # the token of a confirmed subscriber's unsubscribe link
     extra: list[str] = field(default_factory=list)
 
 
@@ -179,6 +181,25 @@ def _subscribers(now: datetime) -> None:
                 components=[component("live-updates")] if kind == Channel.EMAIL else [],
             )
         )
+
+
+def subscriber_to_remove(app, now: datetime) -> str:
+    """Add a confirmed subscriber of its own address; return the token of its unsubscribe link.
+
+    Each visit of the "Unsubscribed" screen removes one, so each gets a fresh one.
+    """
+    with app.app_context():
+        where = f"leaving-{uuid.uuid4().hex[:8]}@example.com"
+        leaving = Subscriber(
+            kind=Channel.EMAIL,
+            identity=identity(Channel.EMAIL, where),
+            email=where,
+            created_at=now - timedelta(days=3),
+            confirmed_at=now - timedelta(days=3),
+        )
+        db.session.add(leaving)
+        db.session.commit()
+        return unsubscribe_token(leaving.code, leaving.identity)
 
 
 def seed(app, now: datetime) -> Seeded:
@@ -320,4 +341,8 @@ def seed(app, now: datetime) -> Seeded:
         codes.upcoming_maintenance = upcoming.code
         codes.completed_maintenance = completed.code
         codes.update = opened.updates[-1].code
+        dana = db.session.execute(
+            db.select(Subscriber).where(Subscriber.email == "dana@example.com")
+        ).scalar_one()
+        codes.unsubscribe = unsubscribe_token(dana.code, dana.identity)
     return codes

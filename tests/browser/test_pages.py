@@ -4,6 +4,7 @@ CSP, nothing is wider than the screen. A screenshot of each is kept for a person
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import Site
-from tests.browser.seed import TWO_FACTOR
+from tests.browser.seed import TWO_FACTOR, subscriber_to_remove
 
 pytestmark = pytest.mark.slow
 
@@ -69,6 +70,25 @@ def _start_two_factor_sign_in(page: Any) -> None:
         page.get_by_role("button", name="Sign in").click()
 
 
+def _press(page: Any, name: str) -> None:
+    """Press a button by its name and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).click()
+
+
+def _create_token(page: Any) -> None:
+    """Create a token: the screen that shows it once follows."""
+    page.get_by_label("Name").fill(f"browser {uuid.uuid4().hex[:8]}")
+    _press(page, "Create token")
+    assert page.locator("code.secret").count() == 1
+
+
+def _unsubscribe(page: Any) -> None:
+    """Press Unsubscribe: the page saying it is done follows."""
+    _press(page, "Unsubscribe")
+    assert page.get_by_role("heading", name="Unsubscribed").count() == 1
+
+
 def _new_recovery_codes(page: Any) -> None:
     """Ask for new recovery codes: the screen that shows them once follows."""
     with page.expect_navigation():
@@ -88,10 +108,20 @@ PUBLIC = [
     Screen("maintenance-upcoming", lambda s: f"/incidents/{s.seeded.upcoming_maintenance}"),
     Screen("not-found", lambda s: "/components/nothing-here", status=404),
     Screen("home-no-refresh", lambda s: "/no-refresh"),
+    Screen("incident-no-refresh", lambda s: f"/incidents/{s.seeded.open_incident}/no-refresh"),
+    Screen("component-no-refresh", lambda s: "/components/live-updates/no-refresh"),
     Screen("component-days", lambda s: "/components/analytics/days"),
     Screen("component-history", lambda s: "/components/live-updates/history"),
     Screen("subscribe", lambda s: "/subscribe"),
     Screen("subscribe-to-incident", lambda s: f"/subscribe?incident={s.seeded.open_incident}"),
+    Screen("subscribe-confirm", lambda s: "/subscribe/confirm/a-token-from-a-mail"),
+    Screen("unsubscribe", lambda s: f"/unsubscribe/{s.seeded.unsubscribe}"),
+    Screen(
+        "unsubscribed",
+        lambda s: f"/unsubscribe/{subscriber_to_remove(s.app, s.now)}",
+        then=_unsubscribe,
+    ),
+    Screen("unsubscribe-unknown", lambda s: "/unsubscribe/not-a-token"),
 ]
 ADMIN = [
     Screen("admin-sign-in", lambda s: "/admin/sign-in"),
@@ -119,6 +149,7 @@ ADMIN = [
     Screen("admin-subscribers", lambda s: "/admin/subscribers/", "admin"),
     Screen("admin-users", lambda s: "/admin/users", "admin"),
     Screen("admin-tokens", lambda s: "/admin/tokens", "admin"),
+    Screen("admin-token-created", lambda s: "/admin/tokens", "admin", then=_create_token),
     Screen("admin-audit", lambda s: "/admin/audit", "admin"),
     Screen("admin-account", lambda s: "/admin/account", "admin"),
     Screen("admin-two-factor", lambda s: "/admin/account/two-factor", "admin"),
@@ -300,3 +331,18 @@ def test_the_banner_is_readable_in_every_state(browser, site, theme: str, indica
     finally:
         page.context.close()
     assert _serious(results) == []
+
+
+def test_the_csp_listener_hears_a_violation(browser, site) -> None:
+    # A check that can only pass proves nothing: an inline style, which the CSP refuses, is heard.
+    page = _open(browser, site, 1280, "light", None)
+    try:
+        page.goto(site.url + "/")
+        page.evaluate(
+            "document.body.insertAdjacentHTML('beforeend', '<p style=\"color:red\">x</p>')"
+        )
+        page.wait_for_function("window.__csp.length > 0")
+        heard = page.evaluate("window.__csp")
+    finally:
+        page.context.close()
+    assert any(line.startswith("style-src") for line in heard), heard
