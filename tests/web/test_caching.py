@@ -7,8 +7,8 @@ from sqlalchemy import text
 
 from statuspage import staff
 from statuspage.store.db import db, utcnow
+from tests.factories import statements_run
 from tests.inert import component_status
-from tests.web.pages import statements_run
 
 PUBLIC = ["/", "/api/v2/summary.json", "/history.atom", "/history.rss", "/status.json", "/uptime"]
 
