@@ -1,4 +1,5 @@
-"""Shared fixtures: an app on a fresh database per test, its client and CLI runner.
+"""Shared fixtures: an app on a fresh database per test, its client and CLI runner, and the
+loopback Capgo stand-in the probes hit.
 
 The tests run on SQLite by default, each on its own file. With STATUSPAGE_TEST_DATABASE_URL
 set to a PostgreSQL database (`make test-postgres` sets it, see scripts/with-postgres), every
@@ -25,6 +26,7 @@ from statuspage import DEFAULT_CONFIG, create_app
 from statuspage.cli import cli as statuspage_cli
 from statuspage.engine import sync_components
 from statuspage.store.db import db
+from tests.standin import CapgoStandIn
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("STATUSPAGE_TEST_DATABASE_URL") or None
@@ -221,6 +223,20 @@ def write_config(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture
+def capgo() -> Iterator[CapgoStandIn]:
+    """Serve healthy Capgo answers over HTTP on 127.0.0.1."""
+    with CapgoStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def capgo_tls() -> Iterator[CapgoStandIn]:
+    """Serve Capgo answers over HTTPS with a certificate no default trust store accepts."""
+    with CapgoStandIn(tls=True) as standin:
+        yield standin
 
 
 # Figures that fault and fuzz tests measure (kills, inputs, retries), printed after the run.

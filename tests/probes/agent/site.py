@@ -9,30 +9,27 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from statuspage.store.db import db
 from statuspage.store.models import Component, ProbeResult
+from tests.factories import component_toml, config_toml, probe_toml
 from tests.standin import json_body
 
-CONFIG = """
-[site]
-name = "Capgo"
-url = "https://status.capgo.app"
-[defaults]
-interval_s = {interval}
-timeout_s = 1
-failures_to_open = 2
-successes_to_close = 2
-[[components]]
-slug = "live-updates"
-name = "Live Updates"
-[[components.probes]]
-name = "Update check"
-url = "{base}/region-${{REGION:-here}}"
-[[components.probes]]
-name = "Worker"
-url = "{base}/ok"
-[[components]]
-slug = "analytics"
-name = "Analytics"
-"""
+
+def agent_config(base: str, interval: int) -> str:
+    """Return the site's configuration: an update check per region and a worker, at `base`."""
+    return config_toml(
+        component_toml(
+            "live-updates",
+            "Live Updates",
+            probe_toml("Update check", f"{base}/region-${{REGION:-here}}"),
+            probe_toml("Worker", f"{base}/ok"),
+        ),
+        component_toml("analytics", "Analytics"),
+        defaults={
+            "interval_s": interval,
+            "timeout_s": 1,
+            "failures_to_open": 2,
+            "successes_to_close": 2,
+        },
+    )
 
 
 HEALTHY = json_body({"status": "ok"})
