@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from probes import Result
@@ -95,6 +96,7 @@ def test_the_memory_queue_is_bounded(app, caplog, database_outage) -> None:
         assert "dropping the 1 oldest results" in caplog.text
 
 
+@pytest.mark.slow  # about 7 s: a real scheduler watched for 7 s
 def test_an_overrunning_probe_skips_rather_than_piles_up(
     app, capgo, write_config, report_figure
 ) -> None:
@@ -137,6 +139,7 @@ def check_consistency(app) -> None:
         assert sorted(i.id for i in unresolved) == sorted(lock.incident_id for lock in locks)
 
 
+@pytest.mark.slow  # about 25 s: twelve probe processes, each killed mid-cycle
 def test_kill_9_mid_cycle_leaves_the_database_consistent(
     app, capgo, write_config, report_figure
 ) -> None:

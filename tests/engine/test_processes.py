@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from statuspage.cli import cli
@@ -67,6 +68,7 @@ def test_outage_opens_and_resolves_through_probe_once(app, capgo, write_config) 
     assert "<h1>All Systems Operational</h1>" in client.get("/").get_data(as_text=True)
 
 
+@pytest.mark.slow  # about 15 s: eight rounds of two `probe --once` processes at once
 def test_two_processes_never_open_two_incidents(app, capgo, write_config) -> None:
     config = write_config(standin_config(capgo.url, failures=1, successes=1))
     env = os.environ | cli_env(app, config, "ci")
