@@ -1,14 +1,16 @@
 """Shared fixtures: an app on a fresh database per test, its client and CLI runner, and the
 loopback Capgo stand-in the probes hit.
 
-The tests run on SQLite by default, each on its own file. With STATUSPAGE_TEST_DATABASE_URL
-set to a PostgreSQL database (`make test-postgres` sets it, see scripts/with-postgres), every
-test gets that database emptied instead: the public schema is dropped and created again.
+The tests run on SQLite by default, each on its own file: a copy of a template holding the
+newest schema, built once a run. With STATUSPAGE_TEST_DATABASE_URL set to a PostgreSQL database
+(`make test-postgres` sets it, see scripts/with-postgres), every test gets that database emptied
+instead: the public schema is dropped and created again.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -153,6 +155,31 @@ def stored_bytes(database_url: str) -> bytes:
     return "\n".join(row[0] for row in rows).encode()
 
 
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a SQLite file holding the newest schema, stamped as `db upgrade` would stamp it.
+
+    Built once a run: copying it costs a test far less than creating the tables again.
+    """
+    path = tmp_path_factory.mktemp("schema") / "schema.db"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "STATUSPAGE_CONFIG": str(DEFAULT_CONFIG),
+            "SYNC_COMPONENTS_ON_START": False,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        stamp()  # the models are the newest schema: say so, as `db upgrade` would
+        with db.engine.connect() as connection:
+            # Everything in the file itself, none left in a write-ahead log beside it.
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture
 def settings() -> dict[str, object]:
     """Return extra settings for the app; override to change them."""
@@ -160,8 +187,15 @@ def settings() -> dict[str, object]:
 
 
 @pytest.fixture
-def app(database_url: str, config_path: Path, settings: dict[str, object]) -> Iterator[Flask]:
-    """Create the app on a fresh database with its components synced."""
+def app(
+    database_url: str,
+    config_path: Path,
+    settings: dict[str, object],
+    request: pytest.FixtureRequest,
+) -> Iterator[Flask]:
+    """Create the app on a fresh database of the newest schema, with its components synced."""
+    if not ON_POSTGRES:
+        shutil.copyfile(request.getfixturevalue("sqlite_schema"), make_url(database_url).database)
     app = create_app(
         {
             "TESTING": True,
@@ -172,14 +206,15 @@ def app(database_url: str, config_path: Path, settings: dict[str, object]) -> It
         }
     )
     with app.app_context():
-        db.create_all()
-        stamp()  # the models are the newest schema: say so, as `db upgrade` would
+        if ON_POSTGRES:
+            db.create_all()
+            stamp()  # the models are the newest schema: say so, as `db upgrade` would
         sync_components(app.config["STATUS"])
     yield app
+    # Nothing to drop: the SQLite file goes with the test's tmp_path, and on PostgreSQL the
+    # next test empties the schema in one statement.
     with app.app_context():
         db.session.remove()
-        if not ON_POSTGRES:  # on PostgreSQL the next test empties the schema in one statement
-            db.drop_all()
         db.engine.dispose()
 
 
