@@ -119,7 +119,9 @@ def test_an_overrunning_probe_skips_rather_than_piles_up(
         f"a healthy one {healthy} times"
     )
     assert 1 <= hanging <= 3  # 7 s / (3 s timeout) at most, not 7
-    assert healthy >= 5  # the hanging probe delays no other
+    # The hanging probe delays no other: sharing its slot, the healthy one would get a run only
+    # between two hanging ones (hanging + 1 at most); on its own it runs about every second.
+    assert healthy >= hanging + 2
 
 
 def check_consistency(app) -> None:

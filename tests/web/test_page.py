@@ -95,7 +95,8 @@ def test_unresolved_incident_shows_latest_update_resolved_does_not(app, client) 
             IncidentUpdate(
                 status="identified",
                 body="Cause found.",
-                created_at=utcnow() + timedelta(seconds=1),
+                # Later than the first update's default time (when committed), however slow.
+                created_at=utcnow() + timedelta(minutes=1),
             )
         )
         add_incident("Old problem", impact="minor", updates=[("resolved", "Fixed long ago.")])
