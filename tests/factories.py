@@ -196,6 +196,13 @@ def probe_result(
 
 # Configuration files
 
+# An update check the stand-in answers as Capgo does: POSTed, with "no new version" expected.
+UPDATE_CHECK = {
+    "method": "POST",
+    "json": {"app_id": "com.capgo.statusprobe"},
+    "expect_json": {"error": ["no_new_version_available"]},
+}
+
 
 def _toml_value(value: Any) -> str:
     """Return a TOML value: strings quoted and escaped, lists and inline tables nested."""

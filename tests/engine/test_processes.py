@@ -13,7 +13,7 @@ from statuspage.cli import cli
 from statuspage.store.db import db
 from statuspage.store.models import Incident, OpenAutomaticIncident
 from tests.conftest import REPO_ROOT
-from tests.factories import cli_env, component_toml, config_toml, probe_toml
+from tests.factories import UPDATE_CHECK, cli_env, component_toml, config_toml, probe_toml
 from tests.inert import component_status
 
 
@@ -23,13 +23,7 @@ def standin_config(base: str, failures: int, successes: int) -> str:
         component_toml(
             "live-updates",
             "Live Updates",
-            probe_toml(
-                "Update check",
-                f"{base}/updates",
-                method="POST",
-                json={"app_id": "com.capgo.statusprobe"},
-                expect_json={"error": ["no_new_version_available"]},
-            ),
+            probe_toml("Update check", f"{base}/updates", **UPDATE_CHECK),
             probe_toml("Europe worker", f"{base}/ok"),
         ),
         component_toml(

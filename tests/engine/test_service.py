@@ -19,6 +19,7 @@ from statuspage.store.models import ProbeResult, ProbeRollup
 from statuspage.web import health
 from tests.conftest import REPO_ROOT, stored_bytes
 from tests.factories import (
+    UPDATE_CHECK,
     cli_env,
     component_toml,
     config_toml,
@@ -41,9 +42,7 @@ def standin_config(base: str, refused: str) -> str:
             probe_toml(
                 "Update check",
                 f"{base}/updates",
-                method="POST",
-                json={"app_id": "com.capgo.statusprobe"},
-                expect_json={"error": ["no_new_version_available"]},
+                **UPDATE_CHECK,
                 degraded_status=[429],
             ),
             probe_toml("Worker", f"{base}/ok", **OK_JSON),

@@ -234,28 +234,22 @@ class TestPerComponent:
     @pytest.fixture
     def incidents(self, app):
         with app.app_context():
-            add_incident("API down", started_at=T0, updates=LOOKING, affected=["api"], dated=True)
-            add_incident(
-                "Web slow",
-                started_at=T0 + timedelta(hours=1),
-                updates=LOOKING,
-                affected=["web"],
-                dated=True,
-            )
-            add_incident(
-                "Docs gone",
-                started_at=T0 + timedelta(hours=2),
-                updates=LOOKING,
-                affected=["docs"],
-                dated=True,
-            )
-            add_incident(
-                "Everything",
-                started_at=T0 + timedelta(hours=3),
-                updates=LOOKING,
-                affected=["api", "docs"],
-                dated=True,
-            )
+            # An hour apart, in this order.
+            for hours, (name, slugs) in enumerate(
+                [
+                    ("API down", ["api"]),
+                    ("Web slow", ["web"]),
+                    ("Docs gone", ["docs"]),
+                    ("Everything", ["api", "docs"]),
+                ]
+            ):
+                add_incident(
+                    name,
+                    started_at=T0 + timedelta(hours=hours),
+                    updates=LOOKING,
+                    affected=slugs,
+                    dated=True,
+                )
             db.session.commit()
 
     @pytest.mark.parametrize("fmt", ["atom", "rss"])
