@@ -28,9 +28,10 @@ from statuspage import DEFAULT_CONFIG, create_app
 from statuspage.cli import cli as statuspage_cli
 from statuspage.engine import sync_components
 from statuspage.store.db import db
+from tests.factories import REPO_ROOT as REPO_ROOT  # tests import it from here too
+from tests.factories import LiveSite
 from tests.standin import CapgoStandIn
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("STATUSPAGE_TEST_DATABASE_URL") or None
 ON_POSTGRES = (
     TEST_DATABASE_URL is not None and make_url(TEST_DATABASE_URL).get_backend_name() == "postgresql"
@@ -272,6 +273,15 @@ def capgo_tls() -> Iterator[CapgoStandIn]:
     """Serve Capgo answers over HTTPS with a certificate no default trust store accepts."""
     with CapgoStandIn(tls=True) as standin:
         yield standin
+
+
+@pytest.fixture
+def site(app: Flask) -> Iterator[LiveSite]:
+    """Serve the app for real on 127.0.0.1 for the test (stop() and start() keep its port)."""
+    live = LiveSite(app)
+    live.start()
+    yield live
+    live.stop()
 
 
 # Figures that fault and fuzz tests measure (kills, inputs, retries), printed after the run.

@@ -1,5 +1,6 @@
 """Plain builders the test modules share: rows added straight to the database, probe results,
-configuration files, a recorder of the SQL a block runs and the environment of a command.
+configuration files, the app served for real, a recorder of the SQL a block runs and the
+environment of a command.
 
 Holds no tests and no fixtures (those live in conftest.py files). The row builders need an
 app context, as the tests that call them already have.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -18,6 +20,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from probes import Outcome, Result
 from statuspage.store.db import db
@@ -29,7 +32,8 @@ from statuspage.store.models import (
     StatusChange,
     UpdateComponentChange,
 )
-from tests.conftest import REPO_ROOT
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Rows
 
@@ -255,6 +259,54 @@ def config_toml(
     if defaults:
         text += "[defaults]\n" + _toml_keys(defaults)
     return text + "".join(components)
+
+
+# Serving
+
+
+class _OneRequestPerConnection(WSGIRequestHandler):
+    """No keep-alive, so a stopped site really stops answering (no lingering connection)."""
+
+    protocol_version = "HTTP/1.0"
+
+
+class LiveSite:
+    """The app served on 127.0.0.1 in a thread; stop() and start() keep the same port."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.port = 0
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Serve in a daemon thread, on the port of the last start if there was one."""
+        self._server = make_server(
+            "127.0.0.1",
+            self.port,
+            self.app,
+            threaded=True,
+            request_handler=_OneRequestPerConnection,
+        )
+        self.port = self._server.server_port
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop answering and close the socket."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        """Return the site's base URL."""
+        return f"http://127.0.0.1:{self.port}"
 
 
 # SQL and commands

@@ -6,8 +6,8 @@ from statuspage.config import load_config
 from statuspage.engine import sync_components
 from statuspage.reads.status import visible_components
 from statuspage.store.db import db
-from statuspage.store.models import Component, StatusChange
-from tests.factories import component_toml, config_toml
+from statuspage.store.models import StatusChange
+from tests.factories import component, component_toml, config_toml
 
 
 def test_default_components_are_synced_in_file_order(app) -> None:
@@ -22,9 +22,7 @@ def test_default_components_are_synced_in_file_order(app) -> None:
 
 def test_sync_adds_renames_reorders_and_hides(app, write_config) -> None:
     with app.app_context():
-        analytics = db.session.execute(
-            db.select(Component).filter_by(slug="analytics")
-        ).scalar_one()
+        analytics = component("analytics")
         db.session.add(StatusChange(component=analytics, status="major_outage", cause="probe"))
         db.session.commit()
         original_code = analytics.code
@@ -44,7 +42,7 @@ def test_sync_adds_renames_reorders_and_hides(app, write_config) -> None:
             ("live-updates", "Live Updates"),
             ("webhooks", "Webhooks"),
         ]
-        hidden = db.session.execute(db.select(Component).filter_by(slug="analytics")).scalar_one()
+        hidden = component("analytics")
         assert hidden.hidden
         history = db.session.execute(db.select(StatusChange).filter_by(component=hidden)).scalars()
         assert [h.status for h in history] == ["major_outage"]
@@ -53,7 +51,7 @@ def test_sync_adds_renames_reorders_and_hides(app, write_config) -> None:
         sync_components(
             load_config(write_config(config_toml(component_toml("analytics", "Analytics"))))
         )
-        back = db.session.execute(db.select(Component).filter_by(slug="analytics")).scalar_one()
+        back = component("analytics")
         assert not back.hidden and back.code == original_code
 
 
@@ -104,5 +102,5 @@ def test_groups_with_non_latin_names_get_their_own_stable_slugs(app, write_confi
         assert [(g.slug, g.name) for g in groups] == list(
             zip(slugs, ["日本", "中国", "Açores"], strict=True)
         )
-        tokyo = db.session.execute(db.select(Component).filter_by(slug="tokyo")).scalar_one()
+        tokyo = component("tokyo")
         assert tokyo.group.name == "日本"

@@ -13,13 +13,12 @@ from statuspage.rules.uptime import compose_timeline, coverage, uptime_percent
 from statuspage.store.db import db
 from statuspage.store.models import (
     AffectedComponent,
-    Component,
     ComponentDay,
     Incident,
     StatusChange,
 )
 from statuspage.vocabulary import ComponentStatus
-from tests.factories import component_toml, config_toml, probe_result, probe_toml
+from tests.factories import component, component_toml, config_toml, probe_result, probe_toml
 
 OP, PART, MAJ, MAINT = (
     ComponentStatus.OPERATIONAL,
@@ -88,7 +87,7 @@ def test_daily_figures_by_hand(app, config_path) -> None:
     """A day with no data at night, a one-hour probing gap, an outage and a maintenance."""
     config = load_config(config_path)
     with app.app_context():
-        live = db.session.execute(db.select(Component).filter_by(slug="live-updates")).scalar_one()
+        live = component("live-updates")
         minutes = [at(6) + timedelta(minutes=m) for m in range(12 * 60)]
         record_results(
             [probe_result(UPDATE_CHECK, started_at=m) for m in minutes if not at(9) <= m < at(10)]

@@ -7,7 +7,6 @@ precisely) and as `statuspage probe --report-to` subprocesses (to prove they nee
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from probes.agent.agent import Agent
 from probes.agent.queue import DiskQueue
 from probes.agent.reporter import Reporter
 from statuspage.staff.tokens import create_token
-from tests.probes.agent.site import HEALTHY, LiveSite, agent_config
+from tests.probes.agent.site import HEALTHY, agent_config
 from tests.standin import CapgoStandIn
 
 
@@ -37,14 +36,6 @@ def interval() -> int:
 @pytest.fixture
 def config_path(write_config, capgo, interval):
     return write_config(agent_config(capgo.url, interval))
-
-
-@pytest.fixture
-def site(app) -> Iterator[LiveSite]:
-    live = LiveSite(app)
-    live.start()
-    yield live
-    live.stop()
 
 
 @pytest.fixture
