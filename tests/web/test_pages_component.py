@@ -9,34 +9,29 @@ import pytest
 
 from statuspage.store.db import db
 from statuspage.store.models import ProbeResult, ProbeRollup, ProbeState
-from tests.web.pages import NOW, add_day, add_incident, component, freeze
+from tests.factories import add_incident, component, component_toml, config_toml, probe_toml
+from tests.web.pages import NOW, add_day, freeze
 
 SECRET = "s3cr3t-token-do-not-show"
 URL_SECRET = "url-secret-9876"
 
-CONFIG = """
-[site]
-name = "Acme"
-url = "https://status.acme.test"
-[[components]]
-slug = "api"
-name = "API"
-description = "The public API"
-[[components.probes]]
-name = "Health"
-url = "https://api.acme.test/ok?key=${PAGE_TEST_URL_SECRET}"
-headers = { authorization = "${PAGE_TEST_SECRET}" }
-[[components.probes]]
-name = "Login"
-url = "https://api.acme.test/login"
-[[components]]
-slug = "web"
-name = "Web"
-group = "Front"
-[[components]]
-slug = "manual"
-name = "Manual thing"
-"""
+CONFIG = config_toml(
+    component_toml(
+        "api",
+        "API",
+        probe_toml(
+            "Health",
+            "https://api.acme.test/ok?key=${PAGE_TEST_URL_SECRET}",
+            headers={"authorization": "${PAGE_TEST_SECRET}"},
+        ),
+        probe_toml("Login", "https://api.acme.test/login"),
+        description="The public API",
+    ),
+    component_toml("web", "Web", group="Front"),
+    component_toml("manual", "Manual thing"),
+    name="Acme",
+    url="https://status.acme.test",
+)
 
 
 @pytest.fixture
@@ -212,7 +207,10 @@ def test_no_page_ever_shows_a_probe_secret(app, client) -> None:
         add_state("eu-west", "down", 50.0, 401, "HTTP 401, expected 200")
         add_result(1, NOW - timedelta(minutes=5), 50.0)
         incident = add_incident(
-            "API errors", started_at=NOW - timedelta(hours=1), affected=[("api", "major_outage")]
+            "API errors",
+            started_at=NOW - timedelta(hours=1),
+            affected=[("api", "major_outage")],
+            dated=True,
         )
         db.session.commit()
         code = incident.code
