@@ -282,7 +282,13 @@ class TestPerComponent:
 
 def test_entries_name_their_components_as_text_and_categories(app, client) -> None:
     with app.app_context():
-        add_incident("Slow", T0, slugs=("analytics", "live-updates"))
+        add_incident(
+            "Slow",
+            started_at=T0,
+            updates=LOOKING,
+            affected=("analytics", "live-updates"),
+            dated=True,
+        )
         db.session.commit()
     _, atom = parse(client, "/history.atom")
     html = atom.entries[0].content[0].value
@@ -298,7 +304,15 @@ def test_entries_name_their_components_as_text_and_categories(app, client) -> No
 
 def test_a_maintenance_entry_starts_with_its_window(app, client) -> None:
     with app.app_context():
-        add_incident("Upgrade", T0, (("scheduled", "Planned."),), ("analytics",), "maintenance")
+        add_incident(
+            "Upgrade",
+            kind="maintenance",
+            started_at=T0,
+            scheduled_for=T0,
+            updates=[("scheduled", "Planned.")],
+            affected=("analytics",),
+            dated=True,
+        )
         db.session.commit()
     for path in FEEDS:
         _, feed = parse(client, path)

@@ -163,8 +163,16 @@ def test_json_feed_drops_what_no_format_can_carry(app, client) -> None:
 
 def test_json_feed_items_carry_components_and_a_maintenance_window(app, client) -> None:
     with app.app_context():
-        add_incident("Upgrade", T0, (("scheduled", "Planned."),), ("analytics",), "maintenance")
-        add_incident("Quiet one", T0 - timedelta(days=1))
+        add_incident(
+            "Upgrade",
+            kind="maintenance",
+            started_at=T0,
+            scheduled_for=T0,
+            updates=[("scheduled", "Planned.")],
+            affected=("analytics",),
+            dated=True,
+        )
+        add_incident("Quiet one", started_at=T0 - timedelta(days=1), updates=LOOKING, dated=True)
         db.session.commit()
     upgrade, quiet = json_feed(client, "/history.json")["items"]
     assert upgrade["tags"] == ["Analytics"]
