@@ -415,3 +415,19 @@ def test_keyboard_focus_is_visible(browser, site, screen: Screen, theme: str) ->
         page.context.close()
     faint = [r for r in rings if r["style"] == "none" or r["width"] < 2 or r["contrast"] < 3]
     assert len(rings) >= 8 and faint == [], (len(rings), faint)
+
+
+def test_a_message_across_a_reflowed_row_is_not_named_after_a_column(browser, site) -> None:
+    # On a phone each cell is labelled with its column's name; "No results yet." spans them all.
+    page = _open(browser, site, 375, "light", None)
+    try:
+        page.goto(site.url + "/components/live-updates")
+        labels = page.evaluate(
+            "[...document.querySelectorAll('.results td')].map((cell) => [cell.colSpan,"
+            " getComputedStyle(cell, '::before').content])"
+        )
+    finally:
+        page.context.close()
+    spanning = [label for span, label in labels if span > 1]
+    assert spanning and set(spanning) == {"none"}, labels
+    assert '"Location"' in {label.split(" /")[0] for span, label in labels if span == 1}
