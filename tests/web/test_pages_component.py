@@ -7,9 +7,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from statuspage.engine import roll_up
 from statuspage.store.db import db
 from statuspage.store.models import ProbeResult, ProbeRollup, ProbeState
-from tests.factories import add_incident, component, component_toml, config_toml, probe_toml
+from tests.factories import (
+    add_incident,
+    component,
+    component_toml,
+    config_toml,
+    probe_toml,
+    statements_run,
+)
 from tests.web.pages import NOW, add_day, freeze
 
 SECRET = "s3cr3t-token-do-not-show"
@@ -254,9 +262,6 @@ def test_recent_results_count_only_configured_probes(app, client) -> None:
 
 def test_the_last_24_hours_are_read_from_hourly_rollups(app, client) -> None:
     """Once rolled up, a day of results costs the page one small raw read: the current hour."""
-    from statuspage.engine import roll_up
-    from tests.web.pages import statements_run
-
     with app.app_context():
         for n in range(24 * 60):  # a result a minute for the last day
             add_result(n, NOW - timedelta(minutes=n), 100.0 + n % 7)
