@@ -1,7 +1,8 @@
 """A real browser over a real server: Debian's chromium driven by Playwright, axe-core injected.
 
-The site is seeded once per module and served on a loopback port by a thread; each test opens
-a fresh browser context (width, colour scheme, and a signed-in session when it needs one).
+The site is seeded once per module and served on a loopback port (the shared LiveSite); each
+test opens a fresh browser context (width, colour scheme, and a signed-in session when it
+needs one).
 Without chromium or Playwright the tests skip, unless STATUSPAGE_REQUIRE_BROWSER=1 (CI sets
 it), when they fail instead: a CI that silently skipped them would prove nothing.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_migrate import stamp
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from statuspage import DEFAULT_CONFIG, create_app
 from statuspage.engine import sync_components
 from statuspage.store.db import db
 from tests.browser.seed import ADMIN, EDITOR, TWO_FACTOR, TWO_FACTOR_SECRET, Seeded, seed
 from tests.conftest import REPO_ROOT, TEST_DATABASE_URL, _empty_postgres
+from tests.factories import LiveSite
 
 CHROMIUM = os.environ.get("STATUSPAGE_CHROMIUM", "/usr/bin/chromium")
 # Headless, and nothing that reaches Google's hosts (updates, sync, field trials).
@@ -82,13 +82,6 @@ class Site:
     sessions: dict[str, Any]  # Playwright storage states by account: "admin", "editor"
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Serve without a log line per request (a hundred pages would bury the test output)."""
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
 def _database_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
     if TEST_DATABASE_URL is None:
         return f"sqlite:///{tmp_path / 'browser.db'}"
@@ -120,10 +113,9 @@ def site(
         sync_components(app.config["STATUS"])
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     seeded = seed(app, now)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    live = LiveSite(app)
+    live.start()
+    base = live.url
     sessions = {
         "admin": _sign_in(browser, base, *ADMIN),
         "editor": _sign_in(browser, base, *EDITOR),
@@ -132,8 +124,7 @@ def site(
     try:
         yield Site(app, base, seeded, now, sessions)
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
+        live.stop()
         with app.app_context():
             db.session.remove()
             if TEST_DATABASE_URL is None:

@@ -1,19 +1,20 @@
 """A realistic site for the browser tests: degraded components, incidents open and past, a
 maintenance under way and one to come, 90 days of uptime, probe results, staff accounts.
 
-Built with the shared builders of tests/web/pages.py, relative to `now`, so every page has
-something to show in every state it can be in.
+Built with the shared builders of tests/factories.py and tests/web/pages.py, relative to
+`now`, so every page has something to show in every state it can be in.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import pyotp
 
 from statuspage import staff
-from statuspage.notify.subscribers import identity
+from statuspage.notify.subscribers import identity, unsubscribe_token
 from statuspage.staff import two_factor
 from statuspage.staff.accounts import create_user
 from statuspage.staff.tokens import create_token
@@ -27,7 +28,8 @@ from statuspage.store.models import (
     Subscriber,
 )
 from statuspage.vocabulary import Channel
-from tests.web.pages import add_day, add_incident, add_maintenance, component
+from tests.factories import add_incident, component
+from tests.web.pages import add_day
 
 ADMIN = ("alice@capgo.app", "correct horse battery staple")
 EDITOR = ("bob@capgo.app", "another long passphrase")
@@ -66,6 +68,7 @@ class Seeded:
     upcoming_maintenance: str = ""
     completed_maintenance: str = ""
     update: str = ""
+    unsubscribe: str = ""  # the token of a confirmed subscriber's unsubscribe link
     extra: list[str] = field(default_factory=list)
 
 
@@ -181,6 +184,25 @@ def _subscribers(now: datetime) -> None:
         )
 
 
+def subscriber_to_remove(app, now: datetime) -> str:
+    """Add a confirmed subscriber of its own address; return the token of its unsubscribe link.
+
+    Each visit of the "Unsubscribed" screen removes one, so each gets a fresh one.
+    """
+    with app.app_context():
+        where = f"leaving-{uuid.uuid4().hex[:8]}@example.com"
+        leaving = Subscriber(
+            kind=Channel.EMAIL,
+            identity=identity(Channel.EMAIL, where),
+            email=where,
+            created_at=now - timedelta(days=3),
+            confirmed_at=now - timedelta(days=3),
+        )
+        db.session.add(leaving)
+        db.session.commit()
+        return unsubscribe_token(leaving.code, leaving.identity)
+
+
 def seed(app, now: datetime) -> Seeded:
     """Fill the app's empty database with a realistic site as of `now`."""
     codes = Seeded()
@@ -198,6 +220,7 @@ def seed(app, now: datetime) -> Seeded:
             status="identified",
             impact="minor",
             affected=[("app-management", "degraded_performance")],
+            dated=True,
             updates=[
                 (
                     "investigating",
@@ -217,6 +240,7 @@ def seed(app, now: datetime) -> Seeded:
             resolved_at=_at(now, 3, 9, 59),
             impact="critical",
             affected=[("live-updates", "major_outage")],
+            dated=True,
             updates=[
                 ("investigating", "Downloads fail for some devices.", _at(now, 3, 9, 20)),
                 ("identified", "A storage rule blocks ranged requests.", _at(now, 3, 9, 35)),
@@ -233,16 +257,19 @@ def seed(app, now: datetime) -> Seeded:
             resolved_at=_at(now, 8, 5, 50),
             impact="major",
             affected=[("analytics", "partial_outage")],
+            dated=True,
         )
         for update in automatic.updates:
             update.author = None  # the system's own text
-        active = add_maintenance(
+        active = add_incident(
             "Analytics database upgrade",
+            kind="maintenance",
             scheduled_for=now - timedelta(minutes=30),
             scheduled_until=now + timedelta(minutes=90),
             status="in_progress",
             affected=["analytics"],
-            created_at=now - timedelta(days=2),
+            started_at=now - timedelta(days=2),
+            dated=True,
         )
         active.updates[0].author = ADMIN[0]
         active.updates[0].body = (
@@ -258,20 +285,24 @@ def seed(app, now: datetime) -> Seeded:
                 display_at=now - timedelta(minutes=30),
             )
         )
-        upcoming = add_maintenance(
+        upcoming = add_incident(
             "Live Updates edge migration",
+            kind="maintenance",
             scheduled_for=now + timedelta(days=2),
             scheduled_until=now + timedelta(days=2, hours=1),
             affected=["live-updates", "app-management"],
-            created_at=now - timedelta(hours=5),
+            started_at=now - timedelta(hours=5),
+            dated=True,
         )
-        completed = add_maintenance(
+        completed = add_incident(
             "Certificate rotation",
+            kind="maintenance",
             scheduled_for=_at(now, 10, 2),
             scheduled_until=_at(now, 10, 3),
             status="completed",
             affected=["live-updates"],
-            created_at=_at(now, 14, 9),
+            started_at=_at(now, 14, 9),
+            dated=True,
         )
         completed.resolved_at = _at(now, 10, 3)
         for status, body, hour in (
@@ -297,6 +328,7 @@ def seed(app, now: datetime) -> Seeded:
                     started_at=_at(now, days_ago, 14),
                     resolved_at=_at(now, days_ago, 14, 40),
                     affected=[(("analytics", "app-management")[number % 2], "partial_outage")],
+                    dated=True,
                 ).code
             )
         db.session.commit()
@@ -320,4 +352,8 @@ def seed(app, now: datetime) -> Seeded:
         codes.upcoming_maintenance = upcoming.code
         codes.completed_maintenance = completed.code
         codes.update = opened.updates[-1].code
+        dana = db.session.execute(
+            db.select(Subscriber).where(Subscriber.email == "dana@example.com")
+        ).scalar_one()
+        codes.unsubscribe = unsubscribe_token(dana.code, dana.identity)
     return codes

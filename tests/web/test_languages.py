@@ -22,8 +22,10 @@ from statuspage.store.db import db
 from statuspage.store.models import Incident, Subscriber
 from statuspage.vocabulary import LANGUAGES
 from statuspage.web.filters import local_time
+from tests.conftest import REPO_ROOT
 from tests.engine.test_evaluation import CONFIG, Script, both
-from tests.web.pages import add_incident, get
+from tests.factories import add_incident, component_toml, config_toml
+from tests.web.pages import get
 
 OTHERS = [code for code in LANGUAGES if code != "en"]
 ALL_WELL = {
@@ -120,9 +122,7 @@ def test_machine_addresses_stay_at_the_root_and_untranslated(client) -> None:
 def test_the_site_language_is_served_at_the_root(client, write_config, app) -> None:
     from statuspage import create_app
 
-    config = CONFIG.replace(
-        'url = "https://status.capgo.app"', 'url = "https://status.capgo.app"\nlanguage = "fr"'
-    )
+    config = config_toml(component_toml("live-updates", "Live Updates"), language="fr")
     french = create_app(
         {
             "TESTING": True,
@@ -137,9 +137,7 @@ def test_the_site_language_is_served_at_the_root(client, write_config, app) -> N
 
 
 def test_an_unknown_site_language_is_refused(write_config) -> None:
-    path = write_config(
-        '[site]\nname = "Capgo"\nurl = "https://status.capgo.app"\nlanguage = "klingon"\n'
-    )
+    path = write_config(config_toml(language="klingon"))
     with pytest.raises(ConfigError, match="'language' must be one of en, es, fr, it, de, pt, zh"):
         load_config(path)
 
@@ -256,3 +254,13 @@ def test_a_subscriber_keeps_the_language_they_signed_up_in(app, client) -> None:
     with app.app_context():
         rows = db.session.execute(db.select(Subscriber.email, Subscriber.language)).all()
     assert sorted(rows) == [("ana@example.com", "pt"), ("bob@example.com", "en")]
+
+
+def test_the_public_stylesheet_writes_no_words() -> None:
+    """Labels a phone shows beside reflowed cells come from the page (data-label), translated."""
+    css = (REPO_ROOT / "statuspage" / "static" / "style.css").read_text()
+    worded = [
+        line.strip() for line in css.splitlines() if re.search(r'content:\s*"[^"]*[A-Za-z]', line)
+    ]
+    # The admin's Subscribers screen is for staff, in English.
+    assert worded and all(line.startswith(".subscribers") for line in worded)

@@ -11,20 +11,8 @@ import pytest
 
 from statuspage.store.db import db
 from statuspage.store.models import IncidentUpdate, ProbeResult
-from tests.web.pages import (
-    NOW,
-    SLUGS,
-    add_day,
-    add_incident,
-    add_maintenance,
-    at,
-    component,
-    day_words,
-    days_back,
-    elements,
-    freeze,
-    get,
-)
+from tests.factories import add_incident, component
+from tests.web.pages import NOW, SLUGS, add_day, at, day_words, days_back, elements, freeze, get
 
 
 @pytest.fixture(autouse=True)
@@ -109,6 +97,7 @@ def test_the_day_table_has_every_day_s_figures_newest_first(app, client) -> None
             started_at=at(days_back(2), 9),
             resolved_at=at(days_back(2), 10),
             affected=[("analytics", "partial_outage")],
+            dated=True,
         )
         db.session.commit()
     page = get(client, "/components/analytics/days")
@@ -135,7 +124,7 @@ def test_the_day_table_of_no_component_is_a_404(client, slug) -> None:
 
 def test_home_incident_and_component_pages_refresh_and_say_so(app, client) -> None:
     with app.app_context():
-        incident = add_incident("Slow API", started_at=NOW - timedelta(minutes=5))
+        incident = add_incident("Slow API", started_at=NOW - timedelta(minutes=5), dated=True)
         db.session.commit()
         code = incident.code
     for path, still in (
@@ -161,7 +150,10 @@ def test_home_incident_and_component_pages_refresh_and_say_so(app, client) -> No
 def test_an_event_that_is_over_does_not_refresh(app, client) -> None:
     with app.app_context():
         incident = add_incident(
-            "Old", started_at=NOW - timedelta(days=2), resolved_at=NOW - timedelta(days=1)
+            "Old",
+            started_at=NOW - timedelta(days=2),
+            resolved_at=NOW - timedelta(days=1),
+            dated=True,
         )
         db.session.commit()
         code = incident.code
@@ -229,12 +221,14 @@ def test_cards_name_their_components_on_home_and_history(app, client) -> None:
             "Slow API",
             started_at=NOW - timedelta(minutes=5),
             affected=[("analytics", "degraded_performance"), ("live-updates", "major_outage")],
+            dated=True,
         )
         add_incident(
             "Old blip",
             started_at=at(days_back(2)),
             resolved_at=at(days_back(2), 13),
             affected=[("app-management", "partial_outage")],
+            dated=True,
         )
         db.session.commit()
     home = get(client, "/")
@@ -255,12 +249,15 @@ def test_the_incident_page_tells_the_status_in_the_event_from_the_status_now(app
             started_at=NOW - timedelta(days=1),
             resolved_at=NOW - timedelta(hours=20),
             affected=[("live-updates", "major_outage")],
+            dated=True,
         )
-        maintenance = add_maintenance(
+        maintenance = add_incident(
             "Edge migration",
+            kind="maintenance",
             scheduled_for=NOW + timedelta(days=2),
             scheduled_until=NOW + timedelta(days=2, hours=1),
             affected=["analytics"],
+            dated=True,
         )
         db.session.commit()
         codes = incident.code, maintenance.code
@@ -278,12 +275,14 @@ def test_the_incident_page_tells_the_status_in_the_event_from_the_status_now(app
 
 def test_a_started_maintenance_keeps_showing_the_staff_s_note(app, client) -> None:
     with app.app_context():
-        maintenance = add_maintenance(
+        maintenance = add_incident(
             "Database upgrade",
+            kind="maintenance",
             scheduled_for=NOW - timedelta(minutes=30),
             scheduled_until=NOW + timedelta(minutes=30),
             status="in_progress",
             affected=["analytics"],
+            dated=True,
         )
         maintenance.updates[0].author = "alice@capgo.app"
         maintenance.updates[0].body = "Ingestion **pauses** for ten minutes."
@@ -320,12 +319,14 @@ def test_the_history_filters_by_component_at_a_path(app, client) -> None:
                 started_at=at(days_back(number + 1)),
                 resolved_at=at(days_back(number + 1), 13),
                 affected=[("analytics", "partial_outage")],
+                dated=True,
             )
         add_incident(
             "Live Updates blip",
             started_at=at(days_back(3), 8),
             resolved_at=at(days_back(3), 9),
             affected=[("live-updates", "major_outage")],
+            dated=True,
         )
         db.session.commit()
     page = get(client, "/components/analytics/history")
@@ -364,6 +365,7 @@ def test_a_postmortem_keeps_h2_to_h4_and_nothing_else(app, client) -> None:
                 "# Title\n\n## What happened\n\n### Timeline\n\n#### 09:12\n\n##### Deep\n\n"
                 '<h2 onclick="x()">Raw</h2><script>alert(1)</script>'
             ),
+            dated=True,
         )
         db.session.commit()
         code = incident.code

@@ -2,7 +2,7 @@
 every reader's language
 
 Revision ID: b7e1c2d3a4f5
-Revises: 7d4eca67d8db
+Revises: f4e3f060717e
 Create Date: 2026-12-01 23:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e1c2d3a4f5'
-down_revision = '7d4eca67d8db'
+down_revision = 'f4e3f060717e'
 branch_labels = None
 depends_on = None
 
