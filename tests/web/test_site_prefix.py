@@ -21,3 +21,12 @@ def test_links_carry_the_configured_prefix_whether_or_not_the_proxy_strips_it(cl
     assert 'href="/status/history"' in body and 'href="/status/static/style.css' in body
     assert "/elsewhere" not in body
     assert client.get("/status/uptime").status_code == 200
+
+
+def test_a_language_lives_under_the_site_prefix(client) -> None:
+    body = client.get("/status/fr/history").get_data(as_text=True)
+    assert '<html lang="fr">' in body and 'href="/status/fr/uptime"' in body
+    assert '<link rel="alternate" hreflang="de" href="https://capgo.app/status/de/history">' in body
+    assert 'href="/status/history" hreflang="en" lang="en"' in body
+    response = client.get("/status/language", headers={"Accept-Language": "it"})
+    assert response.headers["Location"] == "/status/it/"
