@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -49,6 +50,7 @@ def test_alerts_table_refuses_unknown_keys_with_one_line(write_config) -> None:
 def test_automatic_incident_alerts_on_call_first(app, smtp, hooks, monkeypatch) -> None:
     monkeypatch.setenv("ONCALL_SLACK", hooks.url("/oncall"))
     from statuspage.engine.automatic import _open_incident
+    from statuspage.rules import failure_part
     from statuspage.store.models import Component
     from statuspage.vocabulary import ComponentStatus
 
@@ -65,12 +67,14 @@ def test_automatic_incident_alerts_on_call_first(app, smtp, hooks, monkeypatch) 
             )
         )
         db.session.commit()
+        now = utcnow()
         _open_incident(
             component,
             ComponentStatus.OPERATIONAL,
             ComponentStatus.MAJOR_OUTAGE,
-            "Automated checks of Live Updates have been failing.",
-            utcnow(),
+            [failure_part("Live Updates", now, [], ComponentStatus.MAJOR_OUTAGE)],
+            ZoneInfo("UTC"),
+            now,
         )
         db.session.commit()
     deliver(app)
