@@ -71,7 +71,7 @@ def render_text(text: str) -> Markup:
 
 def render_update(update: Written) -> Markup:
     """Render an update: a person's text as markdown, the system's as plain text (worded in
-    the reader's language)."""
-    if update.author is None:
+    the reader's language), whoever posted it (a default text staff chose by writing none)."""
+    if update.author is None or update.message is not None:
         return render_text(update_text(update))
     return render_markdown(update.body)

@@ -8,7 +8,7 @@ from typing import Any
 from statuspage.config import StatusConfig
 from statuspage.notify.events import announce_postmortem, announce_update
 from statuspage.reads.incidents import get_incident as read_incident
-from statuspage.rules import DEFAULT_TEXTS, incident_impact
+from statuspage.rules import incident_impact
 from statuspage.staff.validation import (
     Conflict,
     Invalid,
@@ -26,6 +26,7 @@ from statuspage.staff.writes import (
     revise,
     snapshot,
     staff_update,
+    text_or_default,
     writing,
 )
 from statuspage.store import limits
@@ -78,7 +79,9 @@ def create_incident(
     """Open an incident (or record a past one: created resolved, with a past started_at)."""
     title = valid_text(name, "name", limit=limits.EVENT_NAME)
     state = valid_enum(IncidentStatus, status, "status")
-    text = valid_text(body, "body", limit=limits.BODY, required=False) or DEFAULT_TEXTS[state]
+    text, message = text_or_default(
+        valid_text(body, "body", limit=limits.BODY, required=False), state
+    )
     affected = valid_component_statuses(components, "components")
     # Only None means "not given": an empty string is a value, and not a valid one.
     chosen = None if impact in (None, "from_components") else valid_enum(Impact, impact, "impact")
@@ -110,7 +113,9 @@ def create_incident(
         db.session.add(incident)
         # A past incident's first update is dated when it was resolved.
         at = resolved if resolved and resolved < now else now
-        update = staff_update(incident, actor, at, status=state, body=text, notify=notify)
+        update = staff_update(
+            incident, actor, at, status=state, body=text, message=message, notify=notify
+        )
         change_components(incident, update, affected)
         db.session.add(update)
         write.audit_incident(incident, None)
@@ -132,15 +137,16 @@ def post_update(
 ) -> IncidentUpdate:
     """Add an update to an incident or maintenance, with any component status changes."""
     state = valid_event_status(incident, status)
-    text = (
-        valid_text(body, "body", limit=limits.BODY, required=False)
-        or DEFAULT_TEXTS[_status_enum(incident, state)]
+    text, message = text_or_default(
+        valid_text(body, "body", limit=limits.BODY, required=False), _status_enum(incident, state)
     )
     changes = valid_component_statuses(components, "components")
     before = snapshot(incident)
 
     with writing(actor, "update.create", config, now) as write:
-        update = staff_update(incident, actor, now, status=state, body=text, notify=notify)
+        update = staff_update(
+            incident, actor, now, status=state, body=text, message=message, notify=notify
+        )
         change_components(incident, update, changes)
         db.session.add(update)
         apply_status(incident, state, now)

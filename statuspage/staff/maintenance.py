@@ -8,7 +8,7 @@ from typing import Any
 from statuspage.config import StatusConfig
 from statuspage.engine import move_maintenance
 from statuspage.notify.events import announce_update, announced
-from statuspage.rules import DEFAULT_TEXTS, maintenance_status
+from statuspage.rules import maintenance_status
 from statuspage.staff.validation import (
     Conflict,
     Invalid,
@@ -23,6 +23,7 @@ from statuspage.staff.writes import (
     apply_status,
     snapshot,
     staff_update,
+    text_or_default,
     writing,
 )
 from statuspage.store import limits
@@ -56,9 +57,8 @@ def schedule_maintenance(
         raise Invalid("scheduled_until must be after scheduled_for", "scheduled_until")
     chosen = valid_component_list(components, "components")
     status = maintenance_status(start, end, now, MaintenanceStatus.SCHEDULED)
-    text = (
-        valid_text(body, "body", limit=limits.BODY, required=False)
-        or DEFAULT_TEXTS[MaintenanceStatus.SCHEDULED]
+    text, message = text_or_default(
+        valid_text(body, "body", limit=limits.BODY, required=False), MaintenanceStatus.SCHEDULED
     )
 
     with writing(actor, "maintenance.create", config, now) as write:
@@ -76,7 +76,13 @@ def schedule_maintenance(
         db.session.add(maintenance)
         affect(maintenance, dict.fromkeys(chosen, ComponentStatus.UNDER_MAINTENANCE))
         scheduled = staff_update(
-            maintenance, actor, now, status=MaintenanceStatus.SCHEDULED, body=text, notify=notify
+            maintenance,
+            actor,
+            now,
+            status=MaintenanceStatus.SCHEDULED,
+            body=text,
+            message=message,
+            notify=notify,
         )
         db.session.add(scheduled)
         announce_update(scheduled, now)

@@ -16,6 +16,7 @@ from typing import Any
 
 from statuspage.config import StatusConfig
 from statuspage.engine import close_automatic_incident, evaluate
+from statuspage.rules import DEFAULT_TEXTS, default_part
 from statuspage.staff.validation import unique
 from statuspage.store.db import db
 from statuspage.store.models import (
@@ -150,14 +151,32 @@ def affect_only(incident: Incident, statuses: Mapping[Component, str]) -> None:
     affect(incident, statuses)
 
 
+def text_or_default(
+    text: str | None, status: IncidentStatus | MaintenanceStatus
+) -> tuple[str, str | None]:
+    """Return an update's body and message parts: staff's text (no parts), or, when they wrote
+    none, the status's default text with its parts, so each reader gets it in their language."""
+    if text:
+        return text, None
+    return DEFAULT_TEXTS[status], json.dumps([default_part(status)])
+
+
 def staff_update(
-    incident: Incident, actor: Actor, at: datetime, *, status: str, body: str, notify: bool = False
+    incident: Incident,
+    actor: Actor,
+    at: datetime,
+    *,
+    status: str,
+    body: str,
+    message: str | None = None,
+    notify: bool = False,
 ) -> IncidentUpdate:
     """Return a new update of the incident by `actor`, dated `at` (the caller adds it)."""
     return IncidentUpdate(
         incident=incident,
         status=status,
         body=body,
+        message=message,
         author=actor.name,
         created_at=at,
         display_at=at,
@@ -181,6 +200,7 @@ def change_components(
 
 def revise(update: IncidentUpdate, actor: Actor, now: datetime, *, status: str, body: str) -> None:
     """Give an update a new status and text, keeping the earlier ones as a revision."""
+    revision_body = update.body
     db.session.add(
         UpdateRevision(
             update=update,
@@ -191,6 +211,8 @@ def revise(update: IncidentUpdate, actor: Actor, now: datetime, *, status: str, 
         )
     )
     update.status, update.body, update.edited_at = status, body, now
+    if body != revision_body:
+        update.message = None  # the words are now the editor's, shown as written
 
 
 def apply_status(incident: Incident, state: str, now: datetime) -> None:

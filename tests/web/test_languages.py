@@ -264,3 +264,29 @@ def test_the_public_stylesheet_writes_no_words() -> None:
     ]
     # The admin's Subscribers screen is for staff, in English.
     assert worded and all(line.startswith(".subscribers") for line in worded)
+
+
+def test_a_default_text_staff_chose_by_writing_none_is_translated_until_edited(app, client) -> None:
+    from statuspage import staff
+
+    alice = staff.Actor("alice@capgo.app")
+    with app.app_context():
+        config = app.config["STATUS"]
+        incident = staff.create_incident(
+            alice,
+            config,
+            datetime.now(UTC),
+            name="Slow dashboard",
+            status="investigating",
+            body="",
+            components={"live-updates": "degraded_performance"},
+        )
+        code, update = incident.code, incident.updates[0]
+        assert update.body == "We are currently investigating this issue."
+    assert "Nous enquêtons actuellement sur ce problème." in get(client, f"/fr/incidents/{code}")
+    assert "We are currently investigating this issue." in get(client, f"/incidents/{code}")
+    with app.app_context():
+        update = db.session.merge(update)
+        staff.edit_update(alice, config, datetime.now(UTC), update, body="We **found** it.")
+    french = get(client, f"/fr/incidents/{code}")
+    assert "We <strong>found</strong> it." in french and "Nous enquêtons" not in french
