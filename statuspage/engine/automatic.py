@@ -1,8 +1,8 @@
 """Automatic incidents: one per outage, opened, joined, updated and resolved as probes say.
 
 An outage is one incident however many components it takes down. Components failing in the
-same evaluation open it together; a component failing while it is open joins it; one failing
-within `[incidents] group_window_s` of the last failure of a just-resolved one opens that one
+same evaluation open it together; a component failing while it is open joins it; a failure
+that began within `[incidents] group_window_s` of the last one resolving opens that one
 again. Each component recovers on its own inside it, and it resolves when the last one does.
 Its title and impact follow the worst current status ("Major outage of Live Updates and
 Analytics"); once over, they keep the worst it reached. At most one automatic incident is
@@ -86,7 +86,7 @@ def reconcile_incidents(observed: Sequence[Observed], config: StatusConfig, now:
     if joining:
         target = _slot_incident(open_incidents)
         if target is None:
-            target = _reopen(config, now)
+            target = _reopen(joining, config, now)
             if target is None:
                 return _open(joining, config, now) or wrote
             open_incidents.append(target)
@@ -199,11 +199,13 @@ def _open_with(steps: Sequence[Step], now: datetime) -> bool:
     return True
 
 
-def _reopen(config: StatusConfig, now: datetime) -> Incident | None:
-    """Return the automatic incident a failure now opens again, if the last one is that recent.
+def _reopen(joining: Sequence[Observed], config: StatusConfig, now: datetime) -> Incident | None:
+    """Return the automatic incident these failures belong to again, if it ended that recently.
 
-    Only one that resolved by itself (no staff wrote on it) whose last failure began within
-    the group window; it goes back to investigating with the slot.
+    A failure that began no later than the group window after the last automatic incident
+    resolved is the same outage coming back (a flap, or a second component right behind the
+    first). Only one that resolved by itself (no staff wrote on it) is opened again; it goes
+    back to investigating with the slot.
     """
     window = timedelta(seconds=config.incidents.group_window_s)
     if window <= timedelta(0):
@@ -215,14 +217,12 @@ def _reopen(config: StatusConfig, now: datetime) -> Incident | None:
         .limit(1)
         .options(selectinload(Incident.updates), selectinload(Incident.affected))
     ).scalar()
-    if incident is None or any(update.author for update in incident.updates):
+    if incident is None or incident.resolved_at is None:
         return None
-    failed_at = [
-        update.created_at
-        for update in incident.updates
-        if any(change.old_status == OPERATIONAL for change in update.changes)
-    ]
-    if not failed_at or now - max(failed_at) > window or not _take_slot(incident):
+    if any(update.author for update in incident.updates):
+        return None
+    began = min(seen.failing_since(now) for seen in joining)
+    if began - incident.resolved_at > window or not _take_slot(incident):
         return None
     incident.resolved_at = None
     log.info("automatic incident %s opened again: a failure within the window", incident.code)

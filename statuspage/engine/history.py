@@ -111,7 +111,9 @@ def judge_late(
     # The tail is not restored: the live evaluation that follows appends what holds now.
     points = amend(_plain(recorded), desired, since, now, restore=False)
     note = late_results_note(locations, now, config.site.zone)
-    append_points(component, points, Cause.PROBE, note, None, config, now)
+    # The caller rolls the days up once the live evaluation has run (late results fill in
+    # minutes that had no data, whether or not they change the history).
+    append_points(component, points, Cause.PROBE, note, None, config, now, roll=False)
     if points:
         log.info("late results changed the history of %s from %s", component.slug, points[0][0])
     return len(points)
@@ -218,11 +220,13 @@ def append_points(
     incident_id: int | None,
     config: StatusConfig,
     now: datetime,
+    *,
+    roll: bool = True,
 ) -> None:
     """Append amending points (dated in the past) and roll up the days they touch again."""
     if not points:
         return
-    previous = history_points(component.id)
+    previous = history_points(component.id) if roll else []
     for at, status in points:
         db.session.add(
             StatusChange(
@@ -235,6 +239,8 @@ def append_points(
             )
         )
     db.session.flush()
+    if not roll:
+        return
     first = min(at for at, _ in points)
     day = first.astimezone(config.site.zone).date()
     roll_up_component_days(component, day, config, now, previous)

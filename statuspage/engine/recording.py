@@ -14,7 +14,7 @@ from probes.definitions import DEFAULT_FAILURES_TO_OPEN, DEFAULT_SUCCESSES_TO_CL
 from statuspage.config import StatusConfig
 from statuspage.engine.evaluation import evaluate_components
 from statuspage.engine.history import judge_late, probe_rule, states_before, verdict_of
-from statuspage.engine.rollups import roll_up
+from statuspage.engine.rollups import roll_up, roll_up_component_days
 from statuspage.rules.confirmation import Rule, Verdict, replay
 from statuspage.rules.wording import intermittent_reason
 from statuspage.store import limits
@@ -99,15 +99,24 @@ def ingest(results: Sequence[Result], config: StatusConfig, now: datetime) -> li
         new = by_pair[(probe_key, location, component_id)]
         _confirm_probe(probe_key, location, component_id, probes.get(probe_key), new)
     db.session.flush()
+    late_since: dict[int, datetime] = {}
     for component_id in sorted({row.component_id for row in late}):
         component = db.session.get(Component, component_id)
         mine = [row for row in late if row.component_id == component_id]
         if component is not None:
-            since = min(row.started_at for row in mine)
+            late_since[component_id] = min(row.started_at for row in mine)
             locations = sorted({row.location for row in mine})
-            judge_late(component, since, before, locations, config, now)
+            judge_late(component, late_since[component_id], before, locations, config, now)
     db.session.commit()
     evaluate_components(sorted({row.component_id for row in rows}), config, now, Cause.PROBE)
+    if late_since:
+        # Late results fill minutes that had no data: the days they fall on are rolled up again.
+        lock_site()
+        for component_id, since in late_since.items():
+            component = db.session.get(Component, component_id)
+            day = since.astimezone(config.site.zone).date()
+            roll_up_component_days(component, day, config, now)
+        db.session.commit()
     return rows
 
 

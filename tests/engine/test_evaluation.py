@@ -216,6 +216,8 @@ def test_a_new_failure_after_resolution_opens_a_new_incident(app, config) -> Non
         script = Script(config)
         script.repeat(both("down"), 3)
         script.repeat(both("up"), 2)
+        # Longer than [incidents] group_window_s (2 minutes) after it resolved: a new outage.
+        script.repeat(both("up"), 3)
         script.repeat(both("down"), 3)
         assert [i.status for i in incidents()] == ["resolved", "investigating"]
 
