@@ -19,7 +19,7 @@ from statuspage.rules.confirmation import Rule, Verdict, replay
 from statuspage.rules.wording import intermittent_reason
 from statuspage.store import limits
 from statuspage.store.db import db
-from statuspage.store.models import Component, ProbeResult, ProbeState
+from statuspage.store.models import Component, ProbeHour, ProbeResult, ProbeState
 from statuspage.store.site_state import lock_site
 from statuspage.vocabulary import Cause, Outcome
 
@@ -72,6 +72,7 @@ def prune(now: datetime, raw_days: int) -> int:
     roll_up(now)
     cutoff = now - timedelta(days=raw_days)
     deleted = db.session.execute(delete(ProbeResult).where(ProbeResult.started_at < cutoff))
+    db.session.execute(delete(ProbeHour).where(ProbeHour.hour < cutoff))
     db.session.commit()
     return deleted.rowcount or 0
 

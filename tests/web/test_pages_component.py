@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -133,11 +134,13 @@ def test_component_page_shows_latest_results_and_charts(app, client) -> None:
     charts = page.split('id="response-times"', 1)[1].split("</section>", 1)[0]
     assert charts.count('<svg class="chart"') == 3
     assert 'role="img"' in charts and "<title id=" in charts and "<desc id=" in charts
-    # The last 24 hours only: the 99999 ms result is older and left out. The p95 of
-    # 100, 200, 300, 1000, 3000 (inclusive) is 1000 + 0.8 x 2000.
+    # The last 24 hours only: the 99999 ms result is older and left out. Hour by hour: 100,
+    # 200 and 300 give a median of 200; 1000 and 3000 a median of 2000 and an (inclusive)
+    # p95 of 1000 + 0.95 x 2000 = 2900, in the hour from 08:00.
     assert (
-        "Over the last 24 hours from eu-west: median 300 ms, 95th percentile 2,600 ms, "
-        "over 5 checks; 22 of 24 hours without results."
+        "Over the last 24 hours from eu-west: hourly median between 200 ms and 2,000 ms; "
+        "slowest hour 08:00 with a 95th percentile of 2,900 ms, over 5 checks; "
+        "22 of 24 hours without results."
     ) in charts
     assert "99,999" not in charts
     assert "Over the last 7 days from eu-west: daily median between 150 ms and 156 ms" in charts
@@ -249,3 +252,22 @@ def test_recent_results_count_only_configured_probes(app, client) -> None:
         db.session.commit()
     page = client.get("/components/api").get_data(as_text=True)
     assert "old-place" not in page
+
+
+def test_the_last_24_hours_are_read_from_hourly_rollups(app, client) -> None:
+    """Once rolled up, a day of results costs the page one small raw read: the current hour."""
+    from statuspage.engine import roll_up
+    from tests.web.pages import statements_run
+
+    with app.app_context():
+        for n in range(24 * 60):  # a result a minute for the last day
+            add_result(n, NOW - timedelta(minutes=n), 100.0 + n % 7)
+        db.session.commit()
+        roll_up(NOW)
+    with statements_run(app) as statements:
+        page = client.get("/components/api").get_data(as_text=True)
+    raw_reads = [s for s in statements if "FROM probe_result" in s]
+    assert len(raw_reads) <= 2, raw_reads  # the current hour (and the latest results' states)
+    checks = re.search(r"last 24 hours from eu-west: .*?, over ([0-9,]+) checks", page)
+    # From 13:00 yesterday to now: results at 13:00, ..., 11:59 and the one at 12:00 today.
+    assert checks is not None and checks.group(1) == "1,381"

@@ -165,7 +165,7 @@ def test_history_pages_through_every_incident_grouped_by_month(app, client) -> N
     seen: list[str] = []
     months: list[str] = []
     for number in (1, 2, 3):
-        response = client.get(f"/history?page={number}")
+        response = client.get(f"/history/{number}", follow_redirects=True)
         assert response.status_code == 200
         page = response.get_data(as_text=True)
         assert f"page {number} of 3" in page
@@ -187,10 +187,16 @@ def test_history_pages_through_every_incident_grouped_by_month(app, client) -> N
         "September 2025",
     }
     first = client.get("/history").get_data(as_text=True)
-    assert 'rel="next" href="/history?page=2"' in first and 'rel="prev"' not in first
-    last = client.get("/history?page=3").get_data(as_text=True)
-    assert 'rel="prev" href="/history?page=2"' in last and 'rel="next"' not in last
-    assert client.get("/history?page=4").status_code == 404
+    assert 'rel="next" href="/history/2"' in first and 'rel="prev"' not in first
+    last = client.get("/history/3").get_data(as_text=True)
+    assert 'rel="prev" href="/history/2"' in last and 'rel="next"' not in last
+    assert 'rel="prev" href="/history"' in client.get("/history/2").get_data(as_text=True)
+    assert client.get("/history/4").status_code == 404
+    # The older query addresses keep working: a permanent redirect to the path.
+    old = client.get("/history?page=3")
+    assert old.status_code == 301 and old.headers["Location"] == "/history/3"
+    assert client.get("/history?page=4", follow_redirects=True).status_code == 404
+    assert client.get("/history/1").headers["Location"].endswith("/history")
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "", "99999999999999999999", "١"])
@@ -201,6 +207,6 @@ def test_history_refuses_bad_page_numbers_with_a_400_page(client, value) -> None
 
 
 def test_history_page_past_the_end_is_a_404_page(client) -> None:
-    response = client.get("/history?page=2")
+    response = client.get("/history/2")
     assert response.status_code == 404
     assert "The history has 1 page." in response.get_data(as_text=True)
