@@ -1,7 +1,7 @@
 """one incident per outage (one open automatic incident slot), intermittent probe states
 
 Revision ID: b7e3c1a9d2f4
-Revises: 7d4eca67d8db
+Revises: f4e3f060717e
 Create Date: 2026-12-10 09:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e3c1a9d2f4'
-down_revision = '7d4eca67d8db'
+down_revision = 'f4e3f060717e'
 branch_labels = None
 depends_on = None
 
