@@ -160,16 +160,20 @@ def lay_incident(incident: Incident, config: StatusConfig, now: datetime) -> int
         return 0
     end = min(incident.resolved_at or now, incident.created_at or now, now)
     start = incident.started_at
+    # An incident written as it happens was shown live: only one entered afterwards is laid.
     wanted = {
         a.component_id: ComponentStatus(a.status)
         for a in incident.affected
-        if a.status not in (ComponentStatus.OPERATIONAL, ComponentStatus.UNDER_MAINTENANCE)
+        if incident.entered_afterwards
+        and a.status not in (ComponentStatus.OPERATIONAL, ComponentStatus.UNDER_MAINTENANCE)
     }
     laid_before = set(
         db.session.execute(
             db.select(StatusChange.component_id).where(StatusChange.incident_id == incident.id)
         ).scalars()
     )
+    if not wanted and not laid_before:
+        return 0
     note = entered_afterwards_note(incident.code, incident.created_at or now, config.site.zone)
     appended = 0
     for component_id in sorted(set(wanted) | laid_before):
