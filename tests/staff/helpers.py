@@ -8,7 +8,8 @@ from statuspage import staff
 from statuspage.reads.status import shown_statuses
 from statuspage.staff.accounts import create_user
 from statuspage.store.db import db
-from statuspage.store.models import AuditEntry, Component, Incident, IncidentUpdate, UpdateRevision
+from statuspage.store.models import AuditEntry, Incident, IncidentUpdate, UpdateRevision
+from tests.factories import component
 
 ALICE = staff.Actor("alice@capgo.app")
 PASSWORD = "correct horse battery"
@@ -25,8 +26,8 @@ def counts() -> tuple[int, ...]:
 
 def shown(slug: str, now: datetime = NOW) -> str:
     """Return the status the public sees for a component at `now`."""
-    component = db.session.execute(db.select(Component).filter_by(slug=slug)).scalar_one()
-    return shown_statuses([component], now)[component.id].value
+    row = component(slug)
+    return shown_statuses([row], now)[row.id].value
 
 
 def open_incident(app, **overrides):
