@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from probes import Outcome, Result
+from probes import Result
 from statuspage.config import load_config
 from statuspage.engine import ingest
 from statuspage.notify import alerts
@@ -18,6 +18,7 @@ from statuspage.store.models import (
     OpenAutomaticIncident,
     ProbeState,
 )
+from tests.factories import probe_result
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -76,17 +77,8 @@ def config(config_path):
 
 
 def result(key: str, outcome: str, at: datetime, location: str = "here") -> Result:
-    """Return one result; a failure answered HTTP 503."""
-    return Result(
-        probe_key=key,
-        component=key.split("/")[0],
-        location=location,
-        started_at=at,
-        latency_ms=120.0,
-        outcome=Outcome(outcome),
-        http_status=503 if outcome == "down" else 200,
-        reason="HTTP 503, expected 200" if outcome == "down" else "",
-    )
+    """Return one result at `at`; a failure answered HTTP 503."""
+    return probe_result(key, outcome, location=location, started_at=at)
 
 
 class Clock:
