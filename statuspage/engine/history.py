@@ -190,7 +190,10 @@ def lay_incident(incident: Incident, config: StatusConfig, now: datetime) -> int
         spans_ = [(start, end, status)] if status is not None and start < end else []
         desired = laid_over(others, spans_, first, last)
         points = amend([(at, s) for at, s, _, _ in recorded], desired, first, last)
-        append_points(component, points, Cause.INCIDENT, note, incident.id, config, now)
+        # Amended and restored by `last`: the days after it are as they were.
+        append_points(
+            component, points, Cause.INCIDENT, note, incident.id, config, now, through=last
+        )
         appended += len(points)
     return appended
 
@@ -226,8 +229,10 @@ def append_points(
     now: datetime,
     *,
     roll: bool = True,
+    through: datetime | None = None,
 ) -> None:
-    """Append amending points (dated in the past) and roll up the days they touch again."""
+    """Append amending points (dated in the past) and roll up the days from the first one on
+    (through that of `through`, if given) again."""
     if not points:
         return
     previous = history_points(component.id) if roll else []
@@ -245,6 +250,7 @@ def append_points(
     db.session.flush()
     if not roll:
         return
-    first = min(at for at, _ in points)
-    day = first.astimezone(config.site.zone).date()
-    roll_up_component_days(component, day, config, now, previous)
+    zone = config.site.zone
+    day = min(at for at, _ in points).astimezone(zone).date()
+    last = through.astimezone(zone).date() if through else None
+    roll_up_component_days(component, day, config, now, previous, last)

@@ -118,8 +118,10 @@ def roll_up_component_days(
     config: StatusConfig,
     now: datetime,
     previous: list[tuple[datetime, ComponentStatus]] | None = None,
+    last: date | None = None,
 ) -> int:
-    """Recompute one component's daily figures from `first` to today; return days written.
+    """Recompute one component's daily figures from `first` to `last` (default and at most
+    today); return days written.
 
     A day whose raw results are pruned cannot be recomputed (its probe coverage is gone):
     given the history as it was before a change (`previous`), such a day is corrected by the
@@ -127,10 +129,11 @@ def roll_up_component_days(
     """
     zone = config.site.zone
     today = now.astimezone(zone).date()
+    final = min(last, today) if last else today
     gap = _stall_gaps(config).get(component.slug)
     retained_from = now - timedelta(days=config.raw_days)
     written, day = 0, first
-    while day <= today:
+    while day <= final:
         if previous is not None and day_bounds(day, zone)[0] < retained_from:
             written += _correct_pruned_day(component, day, previous, zone, now)
         else:
