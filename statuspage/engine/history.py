@@ -72,6 +72,7 @@ def probe_rule(probe: ProbeDefinition) -> Rule:
 def judge_late(
     component: Component,
     since: datetime,
+    until: datetime,
     before: Mapping[tuple[str, str], Before],
     locations: Sequence[str],
     config: StatusConfig,
@@ -82,7 +83,10 @@ def judge_late(
     Every location of every probe is replayed from the state it had at `since`, and their
     combination gives the component status moment by moment. Where that is worse than what
     the history recorded (an outage seen only by an agent that was cut off), the history is
-    amended from the real times on. Returns how many points were appended.
+    amended from the real times on. The results (the newest of the batch started at
+    `until`) speak for one interval after the last of them: a queue delivered in batches
+    leaves no stretch of guessing for the next batch to contradict. Returns how many points
+    were appended.
     """
     entry = next((c for c in config.components if c.slug == component.slug), None)
     if entry is None or not entry.probes:
@@ -103,7 +107,12 @@ def judge_late(
     ):
         results[key, location].append((at, outcome))
     timelines = [_probe_changes(p, since, before, results, now) for p in probes]
-    missed = spans(component_timeline(timelines), now)
+    spoken = min(now, until + timedelta(seconds=max(p.interval_s for p in probes)))
+    missed = [
+        (start, min(end, spoken), status)
+        for start, end, status in spans(component_timeline(timelines), now)
+        if start < spoken
+    ]
     if not missed:
         return 0
     recorded = recorded_history(component.id)

@@ -107,7 +107,9 @@ def ingest(results: Sequence[Result], config: StatusConfig, now: datetime) -> li
         if component is not None:
             late_since[component_id] = min(row.started_at for row in mine)
             locations = sorted({row.location for row in mine})
-            judge_late(component, late_since[component_id], before, locations, config, now)
+            # The results of this batch on time carry on where the late ones stop.
+            until = max(row.started_at for row in rows if row.component_id == component_id)
+            judge_late(component, late_since[component_id], until, before, locations, config, now)
     db.session.commit()
     evaluate_components(sorted({row.component_id for row in rows}), config, now, Cause.PROBE)
     if late_since:

@@ -13,6 +13,9 @@ from statuspage.vocabulary import ComponentStatus
 
 # A state from some moment on: (since, state); None is "nothing known".
 Change = tuple[datetime, str | None]
+# combine_locations counts a location through the end of its third interval without a
+# report: it drops out just after, so that is the moment the timeline must look at.
+JUST_AFTER = timedelta(microseconds=1)
 
 
 def _at(changes: Sequence[Change], times: Sequence[datetime], moment: datetime) -> str | None:
@@ -50,7 +53,7 @@ def probe_timeline(
         moments.update(at for at, _ in changes if start < at < end)
     for times in reports.values():
         for at in times:
-            moments.update(m for m in (at, at + stale_after) if start < m < end)
+            moments.update(m for m in (at, at + stale_after + JUST_AFTER) if start < m < end)
     change_times = {name: [at for at, _ in changes] for name, changes in locations.items()}
     points = []
     for moment in sorted(moments):

@@ -160,3 +160,31 @@ def test_an_outage_still_under_way_is_placed_and_carries_on(app, config) -> None
         [incident] = db.session.execute(db.select(Incident)).scalars()
         assert incident.status == "investigating"
         assert "failing since 10:05 UTC" in incident.updates[0].body
+
+
+@pytest.mark.parametrize("batch", [40, 8, 3])
+def test_a_queue_in_batches_tells_the_same_history_as_at_once(app, config, batch) -> None:
+    from statuspage.engine import roll_up_days
+    from statuspage.rules.history import status_at
+
+    with app.app_context():
+        report_on_time(config, "eu-west", range(5))
+        # Down 10:10-10:15 and 10:30-10:35; batches end mid-outage and mid-recovery.
+        outages = [*range(10, 16), *range(30, 36)]
+        results = [
+            result(STATS, "down" if minute in outages else "up", at(minute), "eu-west")
+            for minute in range(5, 45)
+        ]
+        for start in range(0, len(results), batch):
+            ingest(results[start : start + batch], config, at(45))
+        points = [
+            (r.at, r.status)
+            for r in db.session.execute(
+                db.select(StatusChange).order_by(StatusChange.at, StatusChange.id)
+            ).scalars()
+        ]
+        down = [m for m in range(45) if status_at(points, at(m)) == "major_outage"]
+        # Confirmed at the third failure (10:12, 10:32), up at the second success (10:17, 10:37).
+        assert down == [*range(12, 17), *range(32, 37)]
+        roll_up_days(config, at(45))
+        assert (day_minutes().major_min, day_minutes().operational_min) == (10.0, 35.0)
