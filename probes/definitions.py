@@ -42,6 +42,8 @@ DEFAULT_SUCCESSES_TO_CLOSE = 2
 # Degraded when 3 of the last 10 results failed, even with successes between them (0: off).
 DEFAULT_INTERMITTENT_FAILURES = 3
 DEFAULT_INTERMITTENT_WINDOW = 10
+# Every result recorded reads this many back: a bound keeps that cheap.
+MAX_INTERMITTENT_WINDOW = 1000
 
 
 class Outcome(StrEnum):
@@ -138,6 +140,11 @@ class ProbeDefinition:
             raise ValueError(f"{self.key}: confirmation counts must be at least 1")
         if self.intermittent_failures < 0 or self.intermittent_window < 1:
             raise ValueError(f"{self.key}: intermittent counts must be at least 0 and 1")
+        if self.intermittent_window > MAX_INTERMITTENT_WINDOW:
+            raise ValueError(
+                f"{self.key}: intermittent_window ({self.intermittent_window}) cannot exceed "
+                f"{MAX_INTERMITTENT_WINDOW}"
+            )
         if self.intermittent_failures > self.intermittent_window:
             raise ValueError(
                 f"{self.key}: intermittent_failures ({self.intermittent_failures}) cannot exceed "

@@ -26,6 +26,8 @@ from statuspage.store.text import uncarried
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Components failing within this many seconds of each other share one automatic incident.
 DEFAULT_GROUP_WINDOW_S = 120
+# Failures a day apart are not one outage (and a bound keeps the window a valid duration).
+MAX_GROUP_WINDOW_S = 86_400
 
 
 class ConfigError(Exception):
@@ -257,9 +259,13 @@ def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
             f"cannot exceed 'intermittent_window' ({defaults['intermittent_window']})"
         )
     incidents_table = _Table(path, "[incidents]", raw.get("incidents", {}), {"group_window_s"})
-    incidents = IncidentsConfig(
-        group_window_s=incidents_table.number("group_window_s", DEFAULT_GROUP_WINDOW_S)
-    )
+    group_window_s = incidents_table.number("group_window_s", DEFAULT_GROUP_WINDOW_S)
+    if group_window_s > MAX_GROUP_WINDOW_S:
+        incidents_table.fail(
+            f"[incidents]: key 'group_window_s' must be at most {MAX_GROUP_WINDOW_S} "
+            f"(a day), got {group_window_s!r}"
+        )
+    incidents = IncidentsConfig(group_window_s=group_window_s)
     retention = _Table(path, "[retention]", raw.get("retention", {}), {"raw_days"})
     raw_days = retention.number("raw_days", 30, integer=True, minimum=1)
     entries = raw.get("components", [])
