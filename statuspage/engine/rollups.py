@@ -10,6 +10,7 @@ from sqlalchemy import delete, func
 from statuspage.config import StatusConfig
 from statuspage.reads.results import probe_figures
 from statuspage.rules import minutes_by_status
+from statuspage.rules.confirmation import STALE_AFTER_INTERVALS
 from statuspage.rules.latency import top_of_hour
 from statuspage.rules.uptime import compose_timeline, coverage, day_bounds
 from statuspage.store.db import db
@@ -27,8 +28,6 @@ from statuspage.store.models import (
 )
 from statuspage.vocabulary import ComponentStatus, EventKind
 
-# A probe result vouches for this many of its intervals: the same rule as a stall.
-STALL_INTERVALS = 3
 HOUR = timedelta(hours=1)
 
 
@@ -68,7 +67,8 @@ def _stall_gaps(config: StatusConfig) -> dict[str, timedelta]:
     for component in config.components:
         if component.probes:
             longest = max(probe.interval_s for probe in component.probes)
-            gaps[component.slug] = timedelta(seconds=STALL_INTERVALS * longest)
+            # A result vouches for the minutes until its location would count as stale.
+            gaps[component.slug] = timedelta(seconds=STALE_AFTER_INTERVALS * longest)
     return gaps
 
 
