@@ -12,7 +12,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton, format_timedelta
+from babel.dates import format_date, format_skeleton, format_timedelta
 from babel.numbers import format_decimal, parse_pattern
 from flask_babel import get_locale, gettext, ngettext
 
@@ -113,9 +113,16 @@ def format_milliseconds(value: float) -> str:
     return gettext("%(ms)s ms", ms=format_number(value))
 
 
+# English pages keep the day they wrote before they were translated: "Mar 02, 2026".
+_ENGLISH_DAYS = {"yMMMd": "MMM dd, y"}
+
+
 def format_day(day: date, skeleton: str = "yMMMd") -> str:
-    """Return a calendar day the reader's way: "Mar 20, 2026", "20 mars 2026"."""
-    return format_skeleton(skeleton, day, locale=reader_locale())
+    """Return a calendar day the reader's way: "Mar 02, 2026", "2 mars 2026"."""
+    locale = reader_locale()
+    if locale.language == "en" and skeleton in _ENGLISH_DAYS:
+        return format_date(day, _ENGLISH_DAYS[skeleton], locale=locale)
+    return format_skeleton(skeleton, day, locale=locale)
 
 
 # The filters every public page uses, registered under their own names.

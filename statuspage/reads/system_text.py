@@ -25,7 +25,7 @@ from statuspage.reads.formatting import (
     local_moment,
     reader_locale,
 )
-from statuspage.rules import Words, word
+from statuspage.rules import ENGLISH, Words, silent_part, word
 
 # The language the stored English (`name`, `body`) is written in.
 WRITTEN_IN = "en"
@@ -45,6 +45,13 @@ class Written(Protocol):
     author: str | None
     message: str | None
     created_at: datetime
+
+
+class Intermittent(Protocol):
+    """A probe's state: the intermittent rule's reason as written, and as its message parts."""
+
+    intermittent_reason: str | None
+    intermittent_message: str | None
 
 
 def _moment(moment: datetime, zone: ZoneInfo, now: datetime | None) -> str:
@@ -76,6 +83,17 @@ def _reworded(written: str, message: str | None, now: datetime | None) -> str:
         return written
     zone = current_app.config["STATUS"].site.zone
     return word(json.loads(message), zone, now, reader_words())
+
+
+def intermittent_text(state: Intermittent) -> str:
+    """Return why the intermittent rule holds a probe degraded, in the reader's language."""
+    return _reworded(state.intermittent_reason or "", state.intermittent_message, None)
+
+
+def silent_text(location: str, since: datetime, zone: ZoneInfo, now: datetime) -> str:
+    """Return "no results from eu-west since 10:42 UTC" in the reader's language."""
+    english = reader_locale().language == WRITTEN_IN
+    return word([silent_part(location, since)], zone, now, ENGLISH if english else reader_words())
 
 
 def event_name(incident: Named) -> str:

@@ -56,6 +56,12 @@ WAS_DEGRADED = N_("was degraded")
 PASSED = N_("Automated checks of %(components)s have passed since %(since)s.")
 PASSED_ALL = N_("Automated checks have passed since %(since)s.")
 THEN = N_("%(first)s %(next)s")
+INTERMITTENTLY = N_("%(clause)s intermittently (%(failing)d of the last %(num)d checks)")
+INTERMITTENT = N_("intermittent: %(failed)d of the last %(checked)d checks failed")
+INTERMITTENT_BECAUSE = N_(
+    "intermittent: %(failed)d of the last %(checked)d checks failed (%(detail)s)"
+)
+SILENT = N_("no results from %(location)s since %(since)s")
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,8 @@ class ProbeFailure:
     reason: str
     failing_count: int
     total_count: int
+    # True when the intermittent rule (k of the last n checks) made the probe degraded.
+    intermittent: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,10 @@ def _failure_clause(failure: Mapping[str, Any], degraded: bool, words: Words) ->
     }
     clause = words.gettext(CLAUSE_FROM if failure["location"] else CLAUSE) % values
     total = failure["total_count"]
+    counts = {"clause": clause, "failing": failure["failing_count"], "num": total}
+    if failure.get("intermittent"):
+        # Always plural: the k-of-n window is several checks.
+        return words.gettext(INTERMITTENTLY) % counts
     if total > 0:
         # Written out here (not a constant) so the catalog gets it as one plural message.
         counted = words.ngettext(
@@ -151,7 +163,7 @@ def _failure_clause(failure: Mapping[str, Any], degraded: bool, words: Words) ->
             "%(clause)s (%(failing)d of %(num)d checks)",
             total,
         )
-        clause = counted % {"clause": clause, "failing": failure["failing_count"], "num": total}
+        clause = counted % counts
     return clause
 
 
@@ -201,9 +213,40 @@ def default_part(status: IncidentStatus | MaintenanceStatus) -> dict[str, Any]:
     return {"key": "default", "status": str(status)}
 
 
-def title_part(status: ComponentStatus | str, component_name: str) -> dict[str, Any]:
-    """Return the title of an automatic incident: "Major outage of Live Updates"."""
-    return {"key": "title", "status": str(ComponentStatus(status)), "component": component_name}
+def title_part(status: ComponentStatus | str, names: Sequence[str], limit: int) -> dict[str, Any]:
+    """Return the title of an automatic incident: "Major outage of Live Updates and Analytics".
+
+    When the names would make the English title longer than `limit`, they are counted instead.
+    """
+    english = INCIDENT_TITLES[ComponentStatus(status)] % {"component": join_names(names)}
+    return {
+        "key": "title",
+        "status": str(ComponentStatus(status)),
+        "components": list(names),
+        "counted": len(english) > limit,
+    }
+
+
+def recovered_part(
+    component_name: str, since: datetime, still_affected: Sequence[str]
+) -> dict[str, Any]:
+    """Return the part of one component recovering inside an incident others still hold."""
+    return {
+        "key": "recovered",
+        "component": component_name,
+        "since": since.isoformat(),
+        "still": list(still_affected),
+    }
+
+
+def intermittent_part(failed: int, checked: int, last_failure: str) -> dict[str, Any]:
+    """Return the part saying why the intermittent rule holds a probe degraded."""
+    return {"key": "intermittent", "failed": failed, "checked": checked, "reason": last_failure}
+
+
+def silent_part(location: str, since: datetime) -> dict[str, Any]:
+    """Return the part of a location gone quiet since its last result."""
+    return {"key": "silent", "location": location, "since": since.isoformat()}
 
 
 def _status(value: str, words: Words) -> str:
@@ -237,8 +280,9 @@ def word(
 def _word_part(part: Mapping[str, Any], tz: ZoneInfo, now: datetime | None, words: Words) -> str:
     key = part["key"]
     if key == "title":
-        template = INCIDENT_TITLES[ComponentStatus(part["status"])]
-        return words.gettext(template) % {"component": part["component"]}
+        return _title(part, words)
+    if key == "intermittent":
+        return _intermittent(part, words)
     if key == "default":
         return words.gettext(DEFAULT_TEXTS[_default_status(part["status"])])
     if key == "status_change":
@@ -269,7 +313,47 @@ def _word_part(part: Mapping[str, Any], tz: ZoneInfo, now: datetime | None, word
             passed = words.gettext(PASSED_ALL) % {"since": since}
         closing = MONITORING_TEXT if part["monitoring"] else DEFAULT_TEXTS[IncidentStatus.RESOLVED]
         return words.gettext(THEN) % {"first": passed, "next": words.gettext(closing)}
+    if key == "recovered":
+        still = part["still"]
+        # Written out here (not a constant) so the catalog gets it as one plural message.
+        template = words.ngettext(
+            "Automated checks of %(component)s have passed since %(since)s; "
+            "%(still)s is still affected.",
+            "Automated checks of %(component)s have passed since %(since)s; "
+            "%(still)s are still affected.",
+            len(still),
+        )
+        return template % {
+            "component": part["component"],
+            "since": since,
+            "still": words.names(still),
+        }
+    if key == "silent":
+        return words.gettext(SILENT) % {"location": part["location"], "since": since}
     raise ValueError(f"unknown message key {key!r}")
+
+
+def _title(part: Mapping[str, Any], words: Words) -> str:
+    names = part["components"]
+    if part["counted"]:
+        count = len(names)
+        named = words.ngettext("%(num)d component", "%(num)d components", count) % {"num": count}
+    else:
+        named = words.names(names)
+    template = INCIDENT_TITLES[ComponentStatus(part["status"])]
+    return words.gettext(template) % {"component": named}
+
+
+def _intermittent(part: Mapping[str, Any], words: Words) -> str:
+    """Word the intermittent reason, quoting the last failure: "... failed (HTTP 503)"."""
+    text = part["reason"].strip().rstrip(".")
+    http = _HTTP.fullmatch(text)
+    if http:
+        text = f"HTTP {http.group('code')}"
+    elif _TIMEOUT.fullmatch(text):
+        text = describe_reason(text, words=words)
+    counts = {"failed": part["failed"], "checked": part["checked"], "detail": text}
+    return words.gettext(INTERMITTENT_BECAUSE if text else INTERMITTENT) % counts
 
 
 def failure_update(
@@ -309,3 +393,53 @@ def recovery_update(
     monitoring and the text says a team member will confirm the resolution.
     """
     return word([recovery_part(component_names, since, monitoring)], tz, now)
+
+
+def incident_title(status: ComponentStatus | str, names: Sequence[str], limit: int) -> str:
+    """Return an automatic incident's title: "Major outage of Live Updates and Analytics".
+
+    When the names would make it longer than `limit`, they are counted instead.
+    """
+    return word([title_part(status, names, limit)], ZoneInfo("UTC"))
+
+
+def recovered_update(
+    component_name: str,
+    since: datetime,
+    still_affected: Sequence[str],
+    tz: ZoneInfo,
+    now: datetime | None = None,
+) -> str:
+    """Return the text for one component recovering inside an incident others still hold.
+
+    Example: "Automated checks of Analytics have passed since 10:20 UTC; Live Updates is
+    still affected."
+    """
+    return word([recovered_part(component_name, since, still_affected)], tz, now)
+
+
+def intermittent_reason(failed: int, checked: int, last_failure: str) -> str:
+    """Return why the intermittent rule made a probe degraded, quoting its last failure.
+
+    Example: "intermittent: 3 of the last 10 checks failed (HTTP 503)".
+    """
+    return word([intermittent_part(failed, checked, last_failure)], ZoneInfo("UTC"))
+
+
+def silent_location(location: str, since: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """Return the note of a location gone quiet: "no results from eu-west since 10:42 UTC"."""
+    return word([silent_part(location, since)], tz, now)
+
+
+# The history's own notes stay English: no public page shows them.
+
+
+def late_results_note(locations: Sequence[str], arrived: datetime, tz: ZoneInfo) -> str:
+    """Return the note of history entries judged from results that arrived late."""
+    where = join_names(sorted(locations))
+    return f"judged from results from {where} that arrived late, at {format_moment(arrived, tz)}"
+
+
+def entered_afterwards_note(code: str, entered: datetime, tz: ZoneInfo) -> str:
+    """Return the note of history entries laid in from an incident entered afterwards."""
+    return f"laid in from incident {code}, entered by staff at {format_moment(entered, tz)}"

@@ -79,9 +79,10 @@ def get(client, path: str, status: int = 200) -> str:
 
 
 def day_words(day: date, weekday: bool = False) -> str:
-    """Return a day as the English pages write it (CLDR's medium date): "Mar 6, 2026"."""
-    words = f"{day:%b} {day.day}, {day.year}"
-    return f"{day:%a}, {words}" if weekday else words
+    """Return a day as the English pages write it: "Mar 06, 2026", "Fri, Mar 6, 2026"."""
+    if not weekday:
+        return f"{day:%b %d, %Y}"
+    return f"{day:%a}, {day:%b} {day.day}, {day.year}"
 
 
 def days_back(count: int) -> date:

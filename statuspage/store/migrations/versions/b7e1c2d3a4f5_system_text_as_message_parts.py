@@ -1,8 +1,8 @@
-"""system text as message parts: an automatic incident's title and the system's updates in
-every reader's language
+"""system text as message parts: an automatic incident's title, the system's updates and a
+probe's intermittent reason in every reader's language
 
 Revision ID: b7e1c2d3a4f5
-Revises: f4e3f060717e
+Revises: b7e3c1a9d2f4
 Create Date: 2026-12-01 23:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e1c2d3a4f5'
-down_revision = 'f4e3f060717e'
+down_revision = 'b7e3c1a9d2f4'
 branch_labels = None
 depends_on = None
 
@@ -25,8 +25,14 @@ def upgrade():
     with op.batch_alter_table('incident_update', schema=None) as batch_op:
         batch_op.add_column(sa.Column('message', sa.Text(), nullable=True))
 
+    with op.batch_alter_table('probe_state', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('intermittent_message', sa.Text(), nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table('probe_state', schema=None) as batch_op:
+        batch_op.drop_column('intermittent_message')
+
     with op.batch_alter_table('incident_update', schema=None) as batch_op:
         batch_op.drop_column('message')
 
