@@ -94,7 +94,7 @@ def write_tree(directory: Path, version: int, files: list[PublishedFile]) -> Out
     previous = read_manifest(directory)
     outcome = Outcome(version=version, files=len(files))
     kept: dict[str, dict[str, str]] = {}
-    for file in sorted(files, key=_leaves_first):
+    for file in sorted(files, key=lambda file: leaves_first(file.path)):
         for path, body in _variants(file):
             if _write_if_changed(directory / path, body):
                 outcome.written.append(path.as_posix())
@@ -149,10 +149,10 @@ def _manifest_bytes(version: int, files: dict[str, dict[str, str]]) -> bytes:
     return json.dumps({"version": version, "files": files}, indent=1, sort_keys=True).encode()
 
 
-def _leaves_first(file: PublishedFile) -> tuple[bool, int, str]:
+def leaves_first(path: PurePosixPath) -> tuple[bool, int, str]:
     """Order files so every index page comes after the leaves, deepest first, home last."""
-    is_index = file.path.name == "index.html"
-    return (is_index, -len(file.path.parts) if is_index else 0, file.path.as_posix())
+    is_index = path.name == "index.html"
+    return (is_index, -len(path.parts) if is_index else 0, path.as_posix())
 
 
 def _variants(file: PublishedFile) -> list[tuple[PurePosixPath, bytes]]:
