@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import REPO_ROOT
@@ -149,28 +150,36 @@ def gunicorn_command(port: int, workers: int = 2, threads: int = 2) -> list[str]
     ]
 
 
+@dataclass(frozen=True)
+class Stack:
+    """The running stack: nginx's and gunicorn's URLs, the tree, and each master's pid."""
+
+    nginx: str
+    app: str
+    site: Path
+    nginx_pid: int
+    app_pid: int
+
+
 @contextlib.contextmanager
-def stack(
-    work: Path, database_url: str, config: Path, workers: int = 2
-) -> Iterator[tuple[str, str, Path]]:
-    """Run gunicorn, the probe process (publishing) and nginx; yield nginx's and gunicorn's URLs."""
+def stack(work: Path, database_url: str, config: Path, workers: int = 2) -> Iterator[Stack]:
+    """Run gunicorn, the probe process (publishing into work/site) and nginx, until the end."""
     site = work / "site"
     app_port, port = unused_port(), unused_port()
     env = site_env(database_url, config, STATUSPAGE_PUBLISH_DIR=str(site))
     app_url, nginx_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{port}"
     nginx_conf = nginx_config(work, site, app_port, port)
+    nginx_command = [NGINX, "-p", str(work), "-c", str(nginx_conf)]
     with (
         running(
             gunicorn_command(app_port, workers), env, work / "gunicorn.log", app_url + "/healthz"
-        ),
+        ) as gunicorn,
         running([sys.executable, "-m", "statuspage", "probe"], env, work / "probe.log"),
-        running(
-            [NGINX, "-p", str(work), "-c", str(nginx_conf)], env, work / "nginx.log", nginx_url
-        ),
+        running(nginx_command, env, work / "nginx.log", nginx_url) as nginx,
     ):
         deadline = time.monotonic() + START_TIMEOUT_S
         while not (site / "index.html").exists():
             if time.monotonic() > deadline:
                 raise RuntimeError(f"nothing published:\n{(work / 'probe.log').read_text()}")
             time.sleep(0.1)
-        yield nginx_url, app_url, site
+        yield Stack(nginx_url, app_url, site, nginx.pid, gunicorn.pid)

@@ -87,7 +87,8 @@ def test_nginx_serves_the_tree_and_a_write_shows_within_seconds(
     seed_site(app, past_incidents=3)
     with app.app_context():
         token = create_token("nginx-test")
-    with stack(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"], config) as (nginx, gunicorn, site):
+    with stack(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"], config) as running:
+        nginx, gunicorn, site = running.nginx, running.app, running.site
         session = requests.Session()
         with app.app_context():
             urls = public_urls(app)

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -59,6 +60,7 @@ class Outcome:
 
     version: int
     files: int = 0
+    seconds: float = 0.0
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
 
@@ -113,6 +115,7 @@ def write_tree(directory: Path, version: int, files: list[PublishedFile]) -> Out
 
 def publish(app: Flask, directory: Path) -> Outcome:
     """Render the whole public site and bring the tree in `directory` up to date with it."""
+    began = time.monotonic()
     try:
         try:
             version, files = render_site(app)
@@ -126,10 +129,12 @@ def publish(app: Flask, directory: Path) -> Outcome:
     except PublishError as error:
         log.error("publish to %s failed, the last good tree stays: %s", directory, error)
         raise
+    outcome.seconds = time.monotonic() - began
     log.info(
-        "published version %d to %s: %d files, %d written, %d removed",
+        "published version %d to %s in %.2f s: %d files, %d written, %d removed",
         outcome.version,
         directory,
+        outcome.seconds,
         outcome.files,
         len(outcome.written),
         len(outcome.removed),
