@@ -131,6 +131,11 @@ def test_nginx_serves_the_tree_and_a_write_shows_within_seconds(
         # The manifest is not public.
         assert (site / ".published.json").exists()
         assert session.get(nginx + "/.published.json", timeout=10).status_code == 404
+        challenge = site / ".well-known" / "acme-challenge" / "t0ken"
+        challenge.parent.mkdir(parents=True)
+        challenge.write_text("for the certificate authority")
+        answer = session.get(nginx + "/.well-known/acme-challenge/t0ken", timeout=10)
+        assert answer.status_code == 200 and answer.text == "for the certificate authority"
 
         # A write through the API, then through nginx: the home page and its new incident.
         waits = []

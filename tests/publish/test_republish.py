@@ -15,6 +15,7 @@ from statuspage.engine import ProbeService
 from statuspage.publish.watch import MAX_AGE_S, RETRY_AFTER_S, Republisher
 from statuspage.store.db import utcnow
 from statuspage.web import caching
+from tests.engine.test_faults import CONFIG as ONE_SECOND_PROBES
 from tests.publish.site import STAFF, PinnedBucket
 from tests.standin import CapgoStandIn
 
@@ -86,24 +87,6 @@ def test_the_probe_service_publishes_only_when_asked(app, tmp_path) -> None:
     assert service.republisher.directory == tmp_path / "site"
 
 
-CONFIG = """
-[site]
-name = "Capgo"
-url = "https://status.capgo.app"
-[defaults]
-interval_s = 1
-timeout_s = 2
-failures_to_open = 1
-successes_to_close = 1
-[[components]]
-slug = "live-updates"
-name = "Live Updates"
-[[components.probes]]
-name = "Update check"
-url = "{base}/updates"
-"""
-
-
 @pytest.fixture
 def capgo() -> Iterator[CapgoStandIn]:
     with CapgoStandIn() as standin:
@@ -111,8 +94,8 @@ def capgo() -> Iterator[CapgoStandIn]:
 
 
 def test_the_probe_process_publishes_its_own_results(app, capgo, write_config, tmp_path) -> None:
-    """A probe against a loopback server fails; the published page says so, seconds later."""
-    config = write_config(CONFIG.format(base=capgo.url))
+    """One of two probes against a loopback server fails; the published pages say so, soon."""
+    config = write_config(ONE_SECOND_PROBES.format(base=capgo.url, timeout=2))
     site = create_app({**app.config, "STATUSPAGE_CONFIG": str(config)})
     tree = tmp_path / "site"
     service = ProbeService(
@@ -126,13 +109,13 @@ def test_the_probe_process_publishes_its_own_results(app, capgo, write_config, t
     try:
         deadline = time.monotonic() + 30  # headroom for a loaded machine; typically ~3 s
         while time.monotonic() < deadline:
-            if home.exists() and "Major outage of Live Updates" in home.read_text():
+            if home.exists() and "Partial outage of Live Updates" in home.read_text():
                 break
             time.sleep(0.2)
     finally:
         scheduler.shutdown(wait=True)
         service.republisher.stop(timeout=30)
         service.runner.close()
-    assert "Major outage of Live Updates" in home.read_text()
+    assert "Partial outage of Live Updates" in home.read_text()
     page = tree / "components" / "live-updates" / "index.html"
-    assert "Major Outage" in page.read_text()
+    assert "Partial Outage" in page.read_text()
