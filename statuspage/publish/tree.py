@@ -25,6 +25,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from statuspage.publish.urls import file_path, public_urls
+from statuspage.reads.moment import one_moment
 from statuspage.store.site_state import site_version
 
 try:  # optional: nginx's brotli_static, when the module and the package are both there
@@ -67,11 +68,16 @@ class Outcome:
 
 def render_site(app: Flask) -> tuple[int, list[PublishedFile]]:
     """Render every public URL through the app; raise PublishError if any fails."""
-    with app.app_context():
+    with app.app_context(), one_moment():
         version, _ = site_version()
         urls = public_urls(app)
-    # Renders must see this version now, not the one the process last read.
-    app.extensions["response_cache"].expire_version()
+        # Renders must see this version now, not the one the process last read.
+        app.extensions["response_cache"].expire_version()
+        return version, _render(app, urls)
+
+
+def _render(app: Flask, urls: list[str]) -> list[PublishedFile]:
+    """Render each URL, all in the caller's app context and moment (see reads/moment.py)."""
     client = app.test_client()
     base_url = app.config["STATUS"].site.url  # the host the pages are served at
     files: list[PublishedFile] = []
@@ -87,7 +93,7 @@ def render_site(app: Flask) -> tuple[int, list[PublishedFile]]:
         if response.status_code != 200:
             raise PublishError(f"{url} answered HTTP {response.status_code}")
         files.append(PublishedFile(file_path(url), response.get_data(), response.content_type))
-    return version, files
+    return files
 
 
 def write_tree(directory: Path, version: int, files: list[PublishedFile]) -> Outcome:

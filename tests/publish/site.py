@@ -5,9 +5,10 @@ Holds no tests itself (pytest collects only test_* modules).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -17,6 +18,7 @@ from flask import Flask
 from statuspage import staff
 from statuspage.publish import DYNAMIC_PREFIXES
 from statuspage.store.db import utcnow
+from statuspage.store.db import utcnow as db_utcnow
 
 STAFF = staff.Actor("alice@capgo.app")
 
@@ -58,6 +60,13 @@ def seed_site(app: Flask, past_incidents: int = 30) -> None:
             scheduled_until=(now + timedelta(days=2, hours=1)).isoformat(),
             components=["app-management"],
         )
+
+
+def freeze_clock(monkeypatch, moment: datetime) -> None:
+    """Make every statuspage module that reads the clock through utcnow() see `moment`."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("statuspage") and getattr(module, "utcnow", None) is db_utcnow:
+            monkeypatch.setattr(module, "utcnow", lambda: moment)
 
 
 class PinnedBucket:

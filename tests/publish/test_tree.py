@@ -15,7 +15,7 @@ from statuspage.publish.tree import PublishedFile, write_tree
 from statuspage.reads.incidents import incident_codes
 from statuspage.store.db import utcnow
 from statuspage.web import caching
-from tests.publish.site import STAFF, PinnedBucket, crawl, seed_site
+from tests.publish.site import STAFF, PinnedBucket, crawl, freeze_clock, seed_site
 
 
 @pytest.fixture
@@ -96,6 +96,22 @@ def test_each_file_holds_exactly_what_the_site_answers(app, client, seeded, pinn
             assert gzip.decompress(compressed.read_bytes()) == response.get_data(), url
     # The pages show when they were rendered, so a stale copy says how stale it is.
     assert 'class="updated">Updated <time datetime="' in (tmp_path / "index.html").read_text()
+
+
+def test_rendered_together_each_page_is_what_it_is_alone(
+    app, client, seeded, pinned, tmp_path, monkeypatch
+) -> None:
+    """The publisher shares reads between renders (reads/moment.py): the bytes are the same."""
+    freeze_clock(monkeypatch, utcnow())
+    tree = tmp_path / "site"
+    publish(app, tree)
+    app.extensions["response_cache"].clear()
+    site_url = app.config["STATUS"].site.url
+    with app.app_context():
+        urls = public_urls(app)
+    for url in urls:
+        alone = client.get(url, base_url=site_url)  # its own app context, nothing shared
+        assert (tree / file_path(url)).read_bytes() == alone.get_data(), url
 
 
 def test_a_crawl_from_the_home_page_finds_no_broken_link(app, client, seeded, tmp_path):
