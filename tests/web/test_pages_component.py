@@ -7,36 +7,39 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from statuspage.engine import roll_up
 from statuspage.store.db import db
 from statuspage.store.models import ProbeResult, ProbeRollup, ProbeState
-from tests.web.pages import NOW, add_day, add_incident, component, freeze
+from tests.factories import (
+    add_incident,
+    component,
+    component_toml,
+    config_toml,
+    probe_toml,
+    statements_run,
+)
+from tests.web.pages import NOW, add_day, freeze
 
 SECRET = "s3cr3t-token-do-not-show"
 URL_SECRET = "url-secret-9876"
 
-CONFIG = """
-[site]
-name = "Acme"
-url = "https://status.acme.test"
-[[components]]
-slug = "api"
-name = "API"
-description = "The public API"
-[[components.probes]]
-name = "Health"
-url = "https://api.acme.test/ok?key=${PAGE_TEST_URL_SECRET}"
-headers = { authorization = "${PAGE_TEST_SECRET}" }
-[[components.probes]]
-name = "Login"
-url = "https://api.acme.test/login"
-[[components]]
-slug = "web"
-name = "Web"
-group = "Front"
-[[components]]
-slug = "manual"
-name = "Manual thing"
-"""
+CONFIG = config_toml(
+    component_toml(
+        "api",
+        "API",
+        probe_toml(
+            "Health",
+            "https://api.acme.test/ok?key=${PAGE_TEST_URL_SECRET}",
+            headers={"authorization": "${PAGE_TEST_SECRET}"},
+        ),
+        probe_toml("Login", "https://api.acme.test/login"),
+        description="The public API",
+    ),
+    component_toml("web", "Web", group="Front"),
+    component_toml("manual", "Manual thing"),
+    name="Acme",
+    url="https://status.acme.test",
+)
 
 
 @pytest.fixture
@@ -212,7 +215,10 @@ def test_no_page_ever_shows_a_probe_secret(app, client) -> None:
         add_state("eu-west", "down", 50.0, 401, "HTTP 401, expected 200")
         add_result(1, NOW - timedelta(minutes=5), 50.0)
         incident = add_incident(
-            "API errors", started_at=NOW - timedelta(hours=1), affected=[("api", "major_outage")]
+            "API errors",
+            started_at=NOW - timedelta(hours=1),
+            affected=[("api", "major_outage")],
+            dated=True,
         )
         db.session.commit()
         code = incident.code
@@ -256,9 +262,6 @@ def test_recent_results_count_only_configured_probes(app, client) -> None:
 
 def test_the_last_24_hours_are_read_from_hourly_rollups(app, client) -> None:
     """Once rolled up, a day of results costs the page one small raw read: the current hour."""
-    from statuspage.engine import roll_up
-    from tests.web.pages import statements_run
-
     with app.app_context():
         for n in range(24 * 60):  # a result a minute for the last day
             add_result(n, NOW - timedelta(minutes=n), 100.0 + n % 7)

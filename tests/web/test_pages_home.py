@@ -9,17 +9,8 @@ import pytest
 
 from statuspage.rules import day_colour
 from statuspage.store.db import db
-from tests.web.pages import (
-    NOW,
-    SLUGS,
-    TODAY,
-    add_day,
-    add_incident,
-    add_maintenance,
-    at,
-    days_back,
-    freeze,
-)
+from tests.factories import add_incident, component_toml, config_toml
+from tests.web.pages import NOW, SLUGS, TODAY, add_day, at, days_back, freeze
 
 
 @pytest.fixture(autouse=True)
@@ -29,16 +20,23 @@ def frozen(monkeypatch):
 
 def bars_of(page: str, name: str) -> list[str]:
     """Return the 90 <li> bars of one component, oldest first."""
-    block = page.split(f'aria-label="{name}: uptime of each of the last 90 days"', 1)[1]
+    block = page.split(f'<ol class="bar-days" aria-hidden="true" data-component="{name}">', 1)[1]
     block = block.split("</ol>", 1)[0]
     return re.findall(r"<li .*?</li>", block, flags=re.S)
 
 
 def rects_of(page: str, name: str) -> list[str]:
     """Return the fill colours of one component's drawn bars, oldest first."""
-    head = page.split(f'aria-label="{name}: uptime of each of the last 90 days"', 1)[0]
+    head = page.split(f'<ol class="bar-days" aria-hidden="true" data-component="{name}">', 1)[0]
     drawing = head.rsplit('<svg class="bars-drawing"', 1)[1]
     return re.findall(r'<rect [^>]*fill="(#[0-9a-f]{6})"', drawing)
+
+
+def uptime_of(page: str, name: str, span: int = 90) -> str:
+    """Return the uptime one component's bars say over their newest `span` days."""
+    scale = page.split(f'data-component="{name}">', 1)[1].split('<p class="bars-scale">', 1)[1]
+    shown = scale.split(f'<span class="span span-{span}">', 1)[1].split("</span></span>", 1)[0]
+    return shown.split('<span class="bars-uptime">', 1)[1]
 
 
 def test_empty_database_has_90_grey_bars_per_component_and_quiet_days(client) -> None:
@@ -51,8 +49,8 @@ def test_empty_database_has_90_grey_bars_per_component_and_quiet_days(client) ->
         assert all('class="day-nodata"' in bar and "No data" in bar for bar in bars)
         assert set(rects_of(page, name)) == {day_colour(None)}
         assert len(rects_of(page, name)) == 90
-    # Never 100% on no data: the period's uptime says so.
-    assert page.count('<span class="bars-uptime">No data</span>') == 3
+    # Never 100% on no data: the period's uptime says so (over 30, 60 and 90 days).
+    assert page.count('<span class="bars-uptime">No data</span>') == 9
     assert page.count("<h3>") == 15
     assert page.count("No incidents reported.") == 15
     assert 'href="/history"' in page
@@ -91,8 +89,8 @@ def test_a_day_with_downtime_shows_its_minutes_uptime_and_colour(app, client) ->
     assert colours[-2] == day_colour(None)
     assert 'class="day-nodata"' in bars[-1]
     # The period's uptime counts only the minutes with data: 30 down of 2880.
-    uptime = page.split('aria-label="Live Updates: uptime', 1)[1]
-    assert '<span class="bars-uptime">98.95% uptime</span>' in uptime.split("</p>", 1)[0]
+    assert uptime_of(page, "Live Updates") == "98.95% uptime"
+    assert uptime_of(page, "Live Updates", 30) == "98.95% uptime"
     analytics = bars_of(page, "Analytics")[-4]
     assert "97.91% uptime, 30 min weighted downtime" in analytics
 
@@ -117,6 +115,7 @@ def test_a_bar_names_the_incidents_of_its_day_for_its_component_only(app, client
             started_at=at(days_back(5), 22),
             resolved_at=at(days_back(4), 2),
             affected=[("live-updates", "major_outage")],
+            dated=True,
         )
         db.session.commit()
     page = client.get("/").get_data(as_text=True)
@@ -148,14 +147,21 @@ def test_past_incidents_list_each_day_with_its_incidents(app, client) -> None:
                 ("investigating", "Looking into it.", at(days_back(3), 9)),
                 ("resolved", "Downloads are **fast** again.", at(days_back(3), 11)),
             ],
+            dated=True,
         )
         add_incident(
-            "Too old to list", started_at=at(days_back(15)), resolved_at=at(days_back(15), 13)
+            "Too old to list",
+            started_at=at(days_back(15)),
+            resolved_at=at(days_back(15), 13),
+            dated=True,
         )
-        add_maintenance(
+        add_incident(
             "Future work",
+            kind="maintenance",
+            author=None,
             scheduled_for=NOW + timedelta(days=2),
             scheduled_until=NOW + timedelta(days=2, hours=1),
+            dated=True,
         )
         db.session.commit()
         code = incident.code
@@ -175,12 +181,15 @@ def test_past_incidents_list_each_day_with_its_incidents(app, client) -> None:
 
 def test_a_maintenance_is_listed_under_the_day_its_window_began(app, client) -> None:
     with app.app_context():
-        add_maintenance(
+        add_incident(
             "Database upgrade",
+            kind="maintenance",
+            author=None,
             scheduled_for=at(days_back(1), 2),
             scheduled_until=at(days_back(1), 3),
             status="completed",
-            created_at=at(days_back(6)),
+            started_at=at(days_back(6)),
+            dated=True,
         )
         db.session.commit()
     past = client.get("/").get_data(as_text=True).split('id="past-incidents"', 1)[1]
@@ -246,8 +255,12 @@ class TestSiteTimeZone:
     @pytest.fixture
     def config_path(self, write_config):
         return write_config(
-            '[site]\nname = "Acme"\nurl = "https://status.acme.test"\ntimezone = "Asia/Tokyo"\n'
-            '[[components]]\nslug = "api"\nname = "API"\n'
+            config_toml(
+                component_toml("api", "API"),
+                name="Acme",
+                url="https://status.acme.test",
+                timezone="Asia/Tokyo",
+            )
         )
 
     def test_an_incident_late_in_the_utc_day_is_listed_on_the_local_next_day(
@@ -260,6 +273,7 @@ class TestSiteTimeZone:
                 started_at=at(days_back(3), 20),
                 resolved_at=at(days_back(3), 21),
                 affected=[("api", "partial_outage")],
+                dated=True,
             )
             db.session.commit()
         page = client.get("/").get_data(as_text=True)

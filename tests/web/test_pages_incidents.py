@@ -9,15 +9,8 @@ import pytest
 
 from statuspage.store.db import db
 from statuspage.store.models import UpdateComponentChange
-from tests.web.pages import (
-    NOW,
-    add_incident,
-    add_maintenance,
-    at,
-    component,
-    days_back,
-    freeze,
-)
+from tests.factories import add_incident, component
+from tests.web.pages import NOW, at, days_back, freeze
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +35,7 @@ def test_incident_page_shows_everything_about_the_incident(app, client) -> None:
                 ("resolved", "All good.", start + timedelta(hours=2, minutes=30)),
             ],
             postmortem="A deploy **broke** the cache.",
+            dated=True,
         )
         incident.postmortem_at = NOW - timedelta(hours=1)
         incident.updates[1].changes.append(
@@ -81,7 +75,7 @@ def test_incident_page_shows_everything_about_the_incident(app, client) -> None:
 
 def test_an_ongoing_incident_says_how_long_so_far(app, client) -> None:
     with app.app_context():
-        incident = add_incident("Slow API", started_at=NOW - timedelta(minutes=42))
+        incident = add_incident("Slow API", started_at=NOW - timedelta(minutes=42), dated=True)
         db.session.commit()
         code = incident.code
     page = client.get(f"/incidents/{code}").get_data(as_text=True)
@@ -92,12 +86,15 @@ def test_an_ongoing_incident_says_how_long_so_far(app, client) -> None:
 
 def test_maintenance_page_shows_its_window(app, client) -> None:
     with app.app_context():
-        maintenance = add_maintenance(
+        maintenance = add_incident(
             "Database upgrade",
+            kind="maintenance",
+            author=None,
             scheduled_for=NOW + timedelta(days=1),
             scheduled_until=NOW + timedelta(days=1, hours=2),
             affected=["app-management"],
-            created_at=NOW - timedelta(hours=3),
+            started_at=NOW - timedelta(hours=3),
+            dated=True,
         )
         db.session.commit()
         code = maintenance.code
@@ -114,10 +111,13 @@ def test_maintenance_page_shows_its_window(app, client) -> None:
 
 def test_maintenance_in_its_window_is_in_progress_by_the_clock(app, client) -> None:
     with app.app_context():
-        maintenance = add_maintenance(
+        maintenance = add_incident(
             "Network work",
+            kind="maintenance",
+            author=None,
             scheduled_for=NOW - timedelta(minutes=30),
             scheduled_until=NOW + timedelta(minutes=30),
+            dated=True,
         )
         db.session.commit()
         code = maintenance.code
@@ -152,13 +152,19 @@ def test_history_pages_through_every_incident_grouped_by_month(app, client) -> N
         for n in range(60):
             start = at(days_back(3 * n), 8)
             incident = add_incident(
-                f"Incident number {n}", started_at=start, resolved_at=start + timedelta(hours=1)
+                f"Incident number {n}",
+                started_at=start,
+                resolved_at=start + timedelta(hours=1),
+                dated=True,
             )
             codes[n] = incident
-        add_maintenance(
+        add_incident(
             "Upcoming work",
+            kind="maintenance",
+            author=None,
             scheduled_for=NOW + timedelta(days=3),
             scheduled_until=NOW + timedelta(days=3, hours=1),
+            dated=True,
         )
         db.session.commit()
         codes = {n: incident.code for n, incident in codes.items()}

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from probes import InvalidResult, Result
+from probes.results import RESULT_FIELDS
 from statuspage.config import StatusConfig
 from statuspage.store import limits
 from statuspage.vocabulary import Outcome
@@ -77,17 +78,7 @@ RESULT = {
         "http_status": {"type": ["integer", "null"], "minimum": 100, "maximum": 599},
         "reason": {"type": "string", "maxLength": RESULT_LENGTHS["reason"], "pattern": CARRIED},
     },
-    "required": [
-        "id",
-        "probe_key",
-        "component",
-        "location",
-        "started_at",
-        "latency_ms",
-        "outcome",
-        "http_status",
-        "reason",
-    ],
+    "required": list(RESULT_FIELDS),
 }
 RECORD_RESULTS = Body(
     {
