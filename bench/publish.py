@@ -1,6 +1,6 @@
 """Benchmark the published site behind nginx against gunicorn alone (contacts 127.0.0.1 only).
 
-Run from the repository root: ``.venv/bin/python bench/publish.py`` (about three minutes)
+Run from the repository root: ``.venv/bin/python bench/publish.py`` (about five minutes)
 
 Builds a fresh SQLite database (``statuspage db upgrade``) seeded as ``bench/spike.py`` does
 (past incidents with timelines, an automatic and a staff incident open, maintenances, 90 days
