@@ -11,7 +11,7 @@ CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
 .PHONY: run test test-postgres lint clean bench-probes bench-spike bench-history bench-fanout \
-	translations translations-extract translations-update translations-compile
+	bench-publish translations translations-extract translations-update translations-compile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,3 +67,6 @@ bench-history: $(STAMP)
 
 bench-fanout: $(STAMP)
 	$(BIN)/python bench/fanout.py
+
+bench-publish: $(STAMP)
+	$(BIN)/python bench/publish.py

@@ -15,9 +15,10 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from statuspage.config import SiteConfig
-from statuspage.reads.formatting import local_moment
+from statuspage.reads.formatting import local_moment, reader_locale
 from statuspage.reads.incidents import list_incidents, timeline
 from statuspage.reads.markdown import render_update
+from statuspage.reads.moment import shared
 from statuspage.reads.summary import last_change
 from statuspage.reads.system_text import event_name
 from statuspage.store.db import utcnow
@@ -73,6 +74,12 @@ def history_feed(
     every link of the feed starts with; the words are in that language too.
     """
     home_url = home_url or site.url
+    # One feed per language in a moment: its words and links are the reader's.
+    key = ("history_feed", component.id if component else None, home_url, str(reader_locale()))
+    return shared(key, lambda: _build_feed(site, component, home_url))
+
+
+def _build_feed(site: SiteConfig, component: Component | None, home_url: str) -> HistoryFeed:
     incidents, _ = list_incidents(
         component_id=component.id if component else None, per_page=FEED_SIZE
     )

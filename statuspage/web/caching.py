@@ -33,13 +33,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from statuspage.observe.site import cache_hit, cache_miss
 from statuspage.store.db import db
 from statuspage.store.site_state import site_version
+from statuspage.vocabulary import LANGUAGES
 
 log = logging.getLogger(__name__)
 
 CACHED_BLUEPRINTS = {"public", "feeds", "api_v2"}
 CACHED_BLUEPRINTS.add("calendar")  # /maintenance.ics
 BUCKET_SECONDS = 30
-MAX_ENTRIES = 512
+# As many pages for each language as the site kept before it was translated.
+MAX_ENTRIES = 512 * len(LANGUAGES)
 # How long a request waits for another's rendering of the same page when none is older.
 RENDER_WAIT_SECONDS = 10.0
 CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60"
@@ -96,6 +98,11 @@ class ResponseCache:
         with self._lock:
             self._version, self._version_read_at = value, now
         return value
+
+    def expire_version(self) -> None:
+        """Make the next request read the version from the database (the publisher's renders)."""
+        with self._lock:
+            self._version_read_at = float("-inf")
 
     def get(self, key: tuple[str, int, int]) -> Rendered | None:
         with self._lock:

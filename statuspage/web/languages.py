@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, request
-from flask_babel import Babel
+from flask_babel import Babel, refresh
 
 from statuspage.vocabulary import LANGUAGES
 
@@ -115,6 +115,12 @@ def init_app(app: Flask) -> None:
     # Paragraphs in {% trans %} blocks are extracted and looked up with their lines joined.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.register_blueprint(bp)
+
+    @app.before_request
+    def each_request_its_own_language() -> None:
+        # Flask-Babel keeps the locale on the app context, which the publisher's renders
+        # share (reads/moment.py): every request reads its own address again.
+        refresh()
 
     @app.before_request
     def only_translated_pages_under_a_prefix() -> None:
