@@ -20,9 +20,10 @@ from typing import Any
 import requests
 
 from probes.definitions import Outcome, ProbeDefinition, expand, missing_env
+from probes.reasons import SHOWN_CHARS, classify
 from probes.redact import ACTIVE_SECRETS, scrub, secret_values
 from probes.results import Result
-from probes.transport import SHOWN_CHARS, Answer, Deadline, classify, exchange, new_session
+from probes.transport import Answer, Deadline, exchange, new_session
 
 logger = logging.getLogger("probes")
 
