@@ -186,6 +186,8 @@ def run_probe(
     keeps only per-read timeouts). Unexpected errors propagate; ``ProbeRunner`` turns them
     into results.
     """
+    if definition.kind != "http":
+        raise ValueError(f"{definition.key}: a {definition.kind} probe is judged, not run")
     missing = missing_env(definition, environ)
     if missing:
         raise ValueError(f"{definition.key}: not configured, unset: {', '.join(missing)}")

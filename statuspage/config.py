@@ -18,6 +18,7 @@ from probes.definitions import (
     DEFAULT_TIMEOUT_S,
     slugify,
 )
+from statuspage.config_checks import HEARTBEAT_KEYS, parse_heartbeat
 from statuspage.store import limits
 from statuspage.store.text import uncarried
 
@@ -92,8 +93,18 @@ class StatusConfig:
 
     @property
     def probes(self) -> list[ProbeDefinition]:
-        """Return every probe of every component, in file order."""
+        """Return every probe of every component (heartbeats too), in file order."""
         return [probe for component in self.components for probe in component.probes]
+
+    @property
+    def http_probes(self) -> list[ProbeDefinition]:
+        """Return the probes that make a request: the ones a runner or an agent runs."""
+        return [probe for probe in self.probes if not probe.is_heartbeat]
+
+    @property
+    def heartbeats(self) -> list[ProbeDefinition]:
+        """Return the heartbeat probes, which the site judges from the beats it receives."""
+        return [probe for probe in self.probes if probe.is_heartbeat]
 
     def groups(self) -> list[str]:
         """Return group names in the order they first appear."""
@@ -195,6 +206,7 @@ PROBE_DEFAULTS: dict[str, tuple[float, bool, float]] = {
     "successes_to_close": (DEFAULT_SUCCESSES_TO_CLOSE, True, 1),
 }
 PROBE_KEYS = set(PROBE_DEFAULTS) | {
+    "kind",
     "name",
     "method",
     "url",
@@ -206,6 +218,9 @@ PROBE_KEYS = set(PROBE_DEFAULTS) | {
     "degraded_status",
     "requires_env",
 }
+TOP_KEYS = {"site", "defaults", "retention", "components", "alerts"}
+ALERT_KEYS = {"emails", "slack", "discord", "teams"}
+COMPONENT_KEYS = {"slug", "name", "description", "group", "probes"}
 HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
@@ -225,7 +240,7 @@ def load_config(path: str | Path) -> StatusConfig:
 
 def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
     """Validate an already-parsed TOML document."""
-    top = _Table(path, "top level", raw, {"site", "defaults", "retention", "components", "alerts"})
+    top = _Table(path, "top level", raw, TOP_KEYS)
     site = _parse_site(_Table(path, "[site]", raw.get("site", {}), {"name", "url", "timezone"}))
     defaults_table = _Table(path, "[defaults]", raw.get("defaults", {}), set(PROBE_DEFAULTS))
     defaults = {
@@ -250,9 +265,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
     for group, group_slug in groups.items():
         if group_slug in seen:
             top.fail(f"group {group!r}: its slug {group_slug!r} is also a component slug")
-    alerts = _parse_alerts(
-        _Table(path, "[alerts]", raw.get("alerts", {}), {"emails", "slack", "discord", "teams"})
-    )
+    alerts = _parse_alerts(_Table(path, "[alerts]", raw.get("alerts", {}), ALERT_KEYS))
     return StatusConfig(
         path=path, site=site, components=tuple(components), raw_days=raw_days, alerts=alerts
     )
@@ -292,7 +305,7 @@ def _parse_component(
     label = f"component #{index}"
     if isinstance(entry, dict) and isinstance(entry.get("slug"), str):
         label = f"component {entry['slug']!r}"
-    table = _Table(path, label, entry, {"slug", "name", "description", "group", "probes"})
+    table = _Table(path, label, entry, COMPONENT_KEYS)
     slug = table.string("slug", required=True, max_length=limits.SLUG)
     if not SLUG_PATTERN.match(slug):
         table.fail(f"{label}: key 'slug' must be lowercase letters, digits and dashes")
@@ -324,7 +337,14 @@ def _parse_probe(
 ) -> ProbeDefinition:
     if isinstance(entry, dict) and isinstance(entry.get("name"), str):
         label = f"{label.rsplit(', probe', 1)[0]}, probe {entry['name']!r}"
+    kind = entry.get("kind", "http") if isinstance(entry, dict) else "http"
+    if kind == "heartbeat":
+        return parse_heartbeat(
+            _Table(path, label, entry, HEARTBEAT_KEYS), label, component, defaults
+        )
     table = _Table(path, label, entry, PROBE_KEYS)
+    if kind != "http":
+        table.fail(f'{label}: key \'kind\' must be "http" or "heartbeat", got {kind!r}')
     name = table.string("name", required=True)
     url = table.string("url", required=True)
     if not re.match(r"^(https?://|\$\{)", url):

@@ -115,7 +115,8 @@ def probe_command(
     app = create_cli_app()
     require_current_schema(app)
     service = _probe_service(app)
-    skipped = [p for p in app.config["STATUS"].probes if p not in service.probes]
+    judged = service.probes + service.heartbeats
+    skipped = [p for p in app.config["STATUS"].probes if p not in judged]
     if once:
         results = service.run_once()
         click.echo(results_table(app.config["STATUS"], results, skipped))
@@ -205,8 +206,9 @@ def run_agent(
     except QueueError as error:
         reporter.close()
         fail(ConfigError(str(error)))
-    probes = configured(config.probes, os.environ)
-    skipped = [p for p in config.probes if p not in probes]
+    # Heartbeats are judged by the site from the beats it receives: an agent has none.
+    probes = configured(config.http_probes, os.environ)
+    skipped = [p for p in config.http_probes if p not in probes]
     metrics = ProbeMetrics()
     runner = ObservedRunner(metrics, max_workers=max(32, len(probes)))
     agent = Agent(probes, reporter, queue, location=default_location(os.environ), runner=runner)

@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -15,8 +15,10 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from probes import ProbeDefinition, ProbeRunner, Result, configured, default_location
+from probes.definitions import heartbeat_key
 from probes.schedule import add_probe_jobs
 from statuspage.config import ConfigError
+from statuspage.engine.heartbeats import judge_heartbeats
 from statuspage.engine.maintenance import advance_maintenances
 from statuspage.engine.recording import ingest, prune
 from statuspage.engine.rollups import roll_up_days
@@ -41,15 +43,18 @@ def log_result(result: Result) -> None:
 
 
 class ProbeService:
-    """The probes of one site and location, run and recorded inside the app."""
+    """The probes of one site and location, run and recorded inside the app, with the site's
+    heartbeats judged."""
 
     def __init__(
         self,
         app: Flask,
         environ: Mapping[str, str] | None = None,
         max_pending: int = MAX_PENDING,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.app = app
+        self.clock = clock  # tests move it; probe latencies are measured on their own clock
         self.environ = dict(os.environ if environ is None else environ)
         self.location = default_location(self.environ)
         if len(self.location) > limits.LOCATION:
@@ -59,7 +64,11 @@ class ProbeService:
                 f"{self.location[:40]!r}..."
             )
         self.config = app.config["STATUS"]
-        self.probes = configured(self.config.probes, self.environ)
+        self.probes = configured(self.config.http_probes, self.environ)
+        # A heartbeat whose key is unset (or too weak) takes no beats, so it is not judged.
+        self.heartbeats = [
+            probe for probe in self.config.heartbeats if heartbeat_key(probe, self.environ)
+        ]
         # What the probes measure, served on loopback when STATUSPAGE_PROBE_METRICS_PORT is set.
         self.metrics = ProbeMetrics()
         # One worker per probe, so a cycle where every probe hangs still ends in one timeout.
@@ -88,10 +97,10 @@ class ProbeService:
                 return True
             try:
                 with self.app.app_context():
-                    ingest(batch, self.config, utcnow())
+                    ingest(batch, self.config, self.clock())
             except SQLAlchemyError as error:
                 if self.database_down_since is None:
-                    self.database_down_since = utcnow()
+                    self.database_down_since = self.clock()
                 log.warning(
                     "database unreachable (%s): %d results kept in memory, retrying with the next",
                     error.__class__.__name__,
@@ -108,8 +117,10 @@ class ProbeService:
             self._flushing.release()
 
     def run_once(self) -> list[Result]:
-        """Run every configured probe once, in parallel, record the results, and tidy up."""
+        """Run every configured probe once, in parallel, judge the heartbeats, record the
+        results, and tidy up."""
         results = self.runner.run_cycle(self.probes, location=self.location, environ=self.environ)
+        results += self.judge(self.heartbeats)
         for result in results:
             log_result(result)
         self.record(results)
@@ -119,16 +130,37 @@ class ProbeService:
 
     def tick(self) -> None:
         """Move maintenances along their windows; alert on locations that stopped reporting."""
+        for check, what in (
+            (advance_maintenances, "advancing maintenances"),
+            (check_locations, "checking probe locations"),
+        ):
+            try:
+                with self.app.app_context():
+                    check(self.config, self.clock())
+            except Exception:
+                log.exception("%s failed", what)
+
+    def judge(self, heartbeats: list[ProbeDefinition]) -> list[Result]:
+        """Return a result for each of these heartbeats that is due one (none on error)."""
+        if not heartbeats:
+            return []
         try:
+            zone, now = self.config.site.zone, self.clock()
             with self.app.app_context():
-                advance_maintenances(self.config, utcnow())
-        except Exception:
-            log.exception("advancing maintenances failed")
+                return judge_heartbeats(heartbeats, self.location, zone, now)
+        except SQLAlchemyError as error:
+            log.warning("heartbeats not judged: database unreachable (%s)", type(error).__name__)
+            return []
+
+    def judge_heartbeat(self, probe: ProbeDefinition) -> None:
+        """Judge one heartbeat and record its result; never raise into the scheduler."""
         try:
-            with self.app.app_context():
-                check_locations(self.config, utcnow())
+            results = self.judge([probe])
+            for result in results:
+                log_result(result)
+            self.record(results)
         except Exception:
-            log.exception("checking probe locations failed")
+            log.exception("judging heartbeat %s failed", probe.key)
 
     def run_probe(self, probe: ProbeDefinition) -> None:
         """Run one probe and record its result; never raise into the scheduler."""
@@ -145,7 +177,7 @@ class ProbeService:
         """Roll up daily figures and prune old raw results."""
         try:
             with self.app.app_context():
-                now = utcnow()
+                now = self.clock()
                 deleted = prune(now, self.config.raw_days)
                 days = roll_up_days(self.config, now)
                 prune_outbox(now)
@@ -163,6 +195,7 @@ class ProbeService:
         if self.app.config.get("DELIVER_IN_BACKGROUND", not self.app.testing):
             self.deliverer.start()
         add_probe_jobs(scheduler, self.probes, self.run_probe, now)
+        add_probe_jobs(scheduler, self.heartbeats, self.judge_heartbeat, now)
         scheduler.add_job(
             self.tick,
             IntervalTrigger(seconds=TICK_INTERVAL.total_seconds(), start_date=now, timezone=UTC),

@@ -11,6 +11,7 @@ from statuspage.config import StatusConfig
 from statuspage.reads.latency import LocationCharts, latency_charts
 from statuspage.reads.status import shown_statuses
 from statuspage.reads.uptime import MonthFigures, monthly_uptime
+from statuspage.rules.heartbeat import every
 from statuspage.store.db import db, findable
 from statuspage.store.models import Component, ProbeState
 from statuspage.vocabulary import ComponentStatus
@@ -59,6 +60,12 @@ def component_page(slug: str, config: StatusConfig, now: datetime) -> ComponentP
         states[state.probe_key].append(state)
     probes = []
     for definition in definitions:
+        if definition.is_heartbeat:  # its key is its only secret: never shown
+            expected = f"expected every {every(definition.expect_every_s)}"
+            probes.append(
+                ProbeView(definition.name, "heartbeat", expected, states.get(definition.key, []))
+            )
+            continue
         # describe() is the one safe view of a probe: URL template, header values redacted.
         described = describe(definition)
         probes.append(

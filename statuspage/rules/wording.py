@@ -59,6 +59,11 @@ def describe_reason(reason: str, degraded: bool = False) -> str:
     http = _HTTP.fullmatch(text)
     if http:
         return f"answered HTTP {http.group('code')}"
+    # A heartbeat's reasons (rules.heartbeat) read as what the job did, or did not do.
+    if text.startswith("no heartbeat"):
+        return f"has sent {text}"
+    if text.startswith("reported failure"):
+        return "reported a failure" + text.removeprefix("reported failure")
     verb = "was degraded" if degraded else "failed"
     return f"{verb}: {text}" if text else verb
 

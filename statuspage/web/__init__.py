@@ -22,8 +22,10 @@ def init_app(app: Flask) -> None:
     )
     from statuspage.web.admin_subscribers import init_app as add_subscribers_screen
     from statuspage.web.api_v1 import routes as api_v1
+    from statuspage.web.api_v1.heartbeats import redact_request_logs
     from statuspage.web.subscribe import bp as subscribe_bp
 
+    redact_request_logs()  # a heartbeat's key is in its path: no request line may show it
     filters.register(app)
     auth.init_app(app)
     app.register_blueprint(admin.bp)

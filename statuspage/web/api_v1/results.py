@@ -153,6 +153,8 @@ def refusal(index: int, result: Result, config: StatusConfig, now: datetime) -> 
         return refuse("probe_key", f"no probe {result.probe_key!r} on this site")
     if probe.component != result.component:
         return refuse("component", f"probe {probe.key!r} belongs to {probe.component!r}")
+    if probe.is_heartbeat:
+        return refuse("probe_key", f"probe {probe.key!r} is a heartbeat: the site judges it")
     try:
         started = result.started_at.astimezone(UTC)
     except OverflowError:
