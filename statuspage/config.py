@@ -18,7 +18,13 @@ from probes.definitions import (
     DEFAULT_TIMEOUT_S,
     slugify,
 )
-from statuspage.config_checks import HEARTBEAT_KEYS, parse_heartbeat
+from statuspage.config_checks import (
+    HEARTBEAT_KEYS,
+    UpstreamConfig,
+    parse_depends_on,
+    parse_heartbeat,
+    parse_upstreams,
+)
 from statuspage.store import limits
 from statuspage.store.text import uncarried
 
@@ -52,6 +58,8 @@ class ComponentConfig:
     description: str | None = None
     group: str | None = None
     probes: tuple[ProbeDefinition, ...] = ()
+    # The names of the [[upstreams]] it runs on: their incidents are mentioned in its own.
+    depends_on: tuple[str, ...] = ()
 
     @property
     def group_slug(self) -> str | None:
@@ -90,6 +98,7 @@ class StatusConfig:
     components: tuple[ComponentConfig, ...] = field(default_factory=tuple)
     raw_days: int = 30
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    upstreams: tuple[UpstreamConfig, ...] = ()
 
     @property
     def probes(self) -> list[ProbeDefinition]:
@@ -128,6 +137,10 @@ class _Table:
 
     def fail(self, message: str) -> None:
         raise ConfigError(f"{self.path}: {message}")
+
+    def child(self, where: str, data: Any, allowed: set[str]) -> _Table:
+        """Return a table found in this file, read the same way."""
+        return _Table(self.path, where, data, allowed)
 
     def string(
         self,
@@ -218,9 +231,9 @@ PROBE_KEYS = set(PROBE_DEFAULTS) | {
     "degraded_status",
     "requires_env",
 }
-TOP_KEYS = {"site", "defaults", "retention", "components", "alerts"}
+TOP_KEYS = {"site", "defaults", "retention", "components", "alerts", "upstreams"}
 ALERT_KEYS = {"emails", "slack", "discord", "teams"}
-COMPONENT_KEYS = {"slug", "name", "description", "group", "probes"}
+COMPONENT_KEYS = {"slug", "name", "description", "group", "probes", "depends_on"}
 HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
@@ -249,13 +262,14 @@ def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
     }
     retention = _Table(path, "[retention]", raw.get("retention", {}), {"raw_days"})
     raw_days = retention.number("raw_days", 30, integer=True, minimum=1)
+    upstreams = parse_upstreams(top, raw.get("upstreams", []))
     entries = raw.get("components", [])
     if not isinstance(entries, list):
         top.fail("'components' must be an array of tables: write [[components]]")
     components: list[ComponentConfig] = []
     seen: dict[str, str] = {}
     for index, entry in enumerate(entries, start=1):
-        component = _parse_component(path, index, entry, defaults)
+        component = _parse_component(path, index, entry, defaults, upstreams)
         if component.slug in seen:
             other = seen[component.slug]
             top.fail(f"component {component.slug!r}: duplicate slug (also used by {other!r})")
@@ -267,7 +281,12 @@ def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
             top.fail(f"group {group!r}: its slug {group_slug!r} is also a component slug")
     alerts = _parse_alerts(_Table(path, "[alerts]", raw.get("alerts", {}), ALERT_KEYS))
     return StatusConfig(
-        path=path, site=site, components=tuple(components), raw_days=raw_days, alerts=alerts
+        path=path,
+        site=site,
+        components=tuple(components),
+        raw_days=raw_days,
+        alerts=alerts,
+        upstreams=upstreams,
     )
 
 
@@ -300,7 +319,11 @@ def _parse_site(table: _Table) -> SiteConfig:
 
 
 def _parse_component(
-    path: Path, index: int, entry: Any, defaults: dict[str, Any]
+    path: Path,
+    index: int,
+    entry: Any,
+    defaults: dict[str, Any],
+    upstreams: tuple[UpstreamConfig, ...] = (),
 ) -> ComponentConfig:
     label = f"component #{index}"
     if isinstance(entry, dict) and isinstance(entry.get("slug"), str):
@@ -329,6 +352,7 @@ def _parse_component(
         description=table.string("description"),
         group=group,
         probes=tuple(probes),
+        depends_on=parse_depends_on(table, upstreams),
     )
 
 

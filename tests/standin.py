@@ -93,6 +93,12 @@ def trickle_headers(interval_s: float = 1.0) -> Behaviour:
     return Behaviour("trickle_headers", seconds=interval_s)
 
 
+def conditional(body: Any, etag: str) -> Behaviour:
+    """Answer 200 with ``body`` and its ETag, or 304 to a request that names that ETag."""
+    data, content_type = _encode(body)
+    return Behaviour("conditional", 200, data, content_type, (("ETag", etag),))
+
+
 def redirect(location: str, code: int = 302) -> Behaviour:
     """Redirect to ``location``."""
     return Behaviour("answer", code, b"", "text/plain", (("Location", location),))
@@ -207,6 +213,12 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "answer":
             assert behaviour is not None
             self._send(behaviour.status, behaviour.body, behaviour.content_type, behaviour.headers)
+        elif kind == "conditional":
+            assert behaviour is not None
+            if received.headers.get("if-none-match") == dict(behaviour.headers)["ETag"]:
+                self._send(304, b"", behaviour.content_type, behaviour.headers)
+            else:
+                self._send(200, behaviour.body, behaviour.content_type, behaviour.headers)
         elif kind == "delay":
             assert behaviour is not None
             _sleep_exactly(behaviour.seconds, stopping)

@@ -39,7 +39,9 @@ def describe_config(config: StatusConfig) -> str:
     ]
     for component in config.components:
         group = f"  [group: {component.group}]" if component.group else ""
-        lines.append(f"  {component.slug}: {component.name}{group}")
+        upstreams = ", ".join(component.depends_on)
+        depends = f"  [depends on: {upstreams}]" if upstreams else ""
+        lines.append(f"  {component.slug}: {component.name}{group}{depends}")
         for probe in component.probes:
             if probe.is_heartbeat:
                 lines.append(_describe_heartbeat(probe))
@@ -55,6 +57,14 @@ def describe_config(config: StatusConfig) -> str:
     probes = config.probes
     ready = [p for p in probes if not _problem(p)]
     lines.append(f"probes: {len(ready)} configured, {len(probes) - len(ready)} not configured")
+    if config.upstreams:
+        lines.append(f"upstreams ({len(config.upstreams)}), shown apart, never counted:")
+    for upstream in config.upstreams:
+        followed = ", ".join(upstream.components) if upstream.components else "all components"
+        lines.append(
+            f"  {upstream.name}: {upstream.url}, following {followed}, "
+            f"every {upstream.interval_s:g} s"
+        )
     return "\n".join(lines)
 
 

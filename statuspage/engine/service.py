@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -17,11 +18,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from probes import ProbeDefinition, ProbeRunner, Result, configured, default_location
 from probes.definitions import heartbeat_key
 from probes.schedule import add_probe_jobs
-from statuspage.config import ConfigError
+from probes.upstream import Reading
+from statuspage.config import ConfigError, UpstreamConfig
 from statuspage.engine.heartbeats import judge_heartbeats
 from statuspage.engine.maintenance import advance_maintenances
 from statuspage.engine.recording import ingest, prune
 from statuspage.engine.rollups import roll_up_days
+from statuspage.engine.upstreams import poll_upstream
 from statuspage.notify.alerts import check_locations
 from statuspage.notify.delivery import Deliverer
 from statuspage.notify.outcomes import prune as prune_outbox
@@ -44,7 +47,7 @@ def log_result(result: Result) -> None:
 
 class ProbeService:
     """The probes of one site and location, run and recorded inside the app, with the site's
-    heartbeats judged."""
+    heartbeats judged and the providers it depends on read."""
 
     def __init__(
         self,
@@ -69,6 +72,8 @@ class ProbeService:
         self.heartbeats = [
             probe for probe in self.config.heartbeats if heartbeat_key(probe, self.environ)
         ]
+        # The last reading of each provider by this process (None: another read was recent).
+        self.readings: dict[str, Reading | None] = {}
         # What the probes measure, served on loopback when STATUSPAGE_PROBE_METRICS_PORT is set.
         self.metrics = ProbeMetrics()
         # One worker per probe, so a cycle where every probe hangs still ends in one timeout.
@@ -117,13 +122,15 @@ class ProbeService:
             self._flushing.release()
 
     def run_once(self) -> list[Result]:
-        """Run every configured probe once, in parallel, judge the heartbeats, record the
-        results, and tidy up."""
+        """Run every configured probe once, in parallel, judge the heartbeats, read each
+        provider, record the results, and tidy up."""
         results = self.runner.run_cycle(self.probes, location=self.location, environ=self.environ)
         results += self.judge(self.heartbeats)
         for result in results:
             log_result(result)
         self.record(results)
+        for upstream in self.config.upstreams:
+            self.read_upstream(upstream)
         self.tick()
         self.housekeeping()
         return results
@@ -162,6 +169,14 @@ class ProbeService:
         except Exception:
             log.exception("judging heartbeat %s failed", probe.key)
 
+    def read_upstream(self, upstream: UpstreamConfig) -> None:
+        """Read one provider's page (at most once a minute); never raise into the scheduler."""
+        try:
+            with self.app.app_context():
+                self.readings[upstream.slug] = poll_upstream(upstream, self.config, self.clock())
+        except Exception:
+            log.exception("reading upstream %s failed", upstream.name)
+
     def run_probe(self, probe: ProbeDefinition) -> None:
         """Run one probe and record its result; never raise into the scheduler."""
         try:
@@ -196,6 +211,17 @@ class ProbeService:
             self.deliverer.start()
         add_probe_jobs(scheduler, self.probes, self.run_probe, now)
         add_probe_jobs(scheduler, self.heartbeats, self.judge_heartbeat, now)
+        for upstream in self.config.upstreams:
+            # The first read comes soon after start, so the section does not stay unknown.
+            start = now + timedelta(seconds=random.uniform(0, min(upstream.interval_s, 60)))
+            scheduler.add_job(
+                self.read_upstream,
+                IntervalTrigger(seconds=upstream.interval_s, start_date=start, timezone=UTC),
+                args=[upstream],
+                id=f"upstream:{upstream.slug}",
+                coalesce=True,
+                max_instances=1,
+            )
         scheduler.add_job(
             self.tick,
             IntervalTrigger(seconds=TICK_INTERVAL.total_seconds(), start_date=now, timezone=UTC),

@@ -1,21 +1,37 @@
-"""On-call alerts for probe locations that stop reporting, and report again.
+"""On-call alerts that no incident update writes: locations that stop (and resume) reporting,
+and a provider's incident while one of ours is open.
 
 Automatic incidents alert from the engine as they are written (notify.events); a location
 going quiet writes nothing, so the probe process looks for it on each tick. One alert per
-stall: the event key names the location and its last result, and is unique.
+stall, per pair of incidents: each event key names what it is about, and is unique.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 
-from statuspage.config import StatusConfig
-from statuspage.notify.events import alert_agent
+from probes.statuspage_summary import RemoteIncident
+from statuspage.config import StatusConfig, UpstreamConfig
+from statuspage.notify.events import alert_agent, record, site_fields
+from statuspage.reads.upstreams import incident_url, report_line
 from statuspage.store.db import db
-from statuspage.store.models import NotificationEvent, ProbeState
-from statuspage.vocabulary import NotificationKind
+from statuspage.store.models import (
+    AffectedComponent,
+    Component,
+    Incident,
+    NotificationEvent,
+    ProbeState,
+)
+from statuspage.vocabulary import (
+    STATUS_LABELS,
+    UNRESOLVED_INCIDENT_STATUSES,
+    Audience,
+    EventKind,
+    NotificationKind,
+)
 
 STALLED_AFTER_INTERVALS = 3
 # A location silent for longer than this was retired, not stalled: no alert on first sight.
@@ -64,3 +80,62 @@ def _last_alert(location: str) -> NotificationEvent | None:
         .order_by(NotificationEvent.id.desc())
         .limit(1)
     ).scalar()
+
+
+def alert_upstream_incidents(
+    upstream: UpstreamConfig, incidents: list[RemoteIncident], config: StatusConfig, now: datetime
+) -> int:
+    """Tell on-call of a provider's new incident when a component depending on it has one open.
+
+    Once per provider incident and Capgo incident (the event key names both).
+    """
+    slugs = [c.slug for c in config.components if upstream.name in c.depends_on]
+    if not incidents or not slugs or not config.alerts.targets():
+        return 0
+    open_incidents = db.session.execute(
+        db.select(Incident)
+        .join(AffectedComponent, AffectedComponent.incident_id == Incident.id)
+        .join(Component, Component.id == AffectedComponent.component_id)
+        .where(
+            Component.slug.in_(slugs),
+            Incident.kind == EventKind.INCIDENT,
+            Incident.status.in_(UNRESOLVED_INCIDENT_STATUSES),
+        )
+        .order_by(Incident.id)
+    ).scalars()
+    written = 0
+    for ours in dict.fromkeys(open_incidents):
+        for theirs in incidents:
+            written += alert_upstream(upstream, theirs, ours, config.site.zone, now)
+    return written
+
+
+def alert_upstream(
+    upstream: UpstreamConfig,
+    theirs: RemoteIncident,
+    ours: Incident,
+    zone: ZoneInfo,
+    now: datetime,
+) -> bool:
+    """Tell the on-call team a provider reports an incident while ours, on a component that
+    depends on it, is open; once per pair."""
+    site = site_fields()
+    line = report_line(upstream.name, theirs.name, theirs.started_at, zone, now)
+    payload = {
+        "site": site,
+        "title": line,
+        "text": f"{line} ({incident_url(upstream, theirs)}). It may explain {site['name']}'s "
+        f"open incident “{ours.name}”.",
+        "status": "upstream",
+        "impact": ours.impact,
+        "components": [
+            {"name": a.component.name, "status": a.status, "label": STATUS_LABELS[a.status]}
+            for a in ours.affected
+        ],
+        "url": f"{site['url']}/incidents/{ours.code}",
+        "admin_url": f"{site['url']}/admin/incidents/{ours.code}",
+    }
+    key = f"upstream:{upstream.slug}:{theirs.id}:{ours.code}"
+    kind = NotificationKind.ALERT_UPSTREAM
+    event = record(key, kind, Audience.STAFF, payload, now, incident=ours, exclusive=True)
+    return event is not None

@@ -32,7 +32,7 @@ def status_label(status: str) -> str:
     """Return the words for a component status."""
     try:
         return STATUS_LABELS[ComponentStatus(status)]
-    except ValueError:
+    except ValueError:  # "unknown": a provider's component not read
         return status.replace("_", " ").capitalize()
 
 

@@ -14,6 +14,7 @@ from statuspage.reads.component_page import component_page
 from statuspage.reads.history import history_page
 from statuspage.reads.incident_page import incident_page
 from statuspage.reads.summary import leaf_components, page_summary
+from statuspage.reads.upstreams import reports_for, upstream_views
 from statuspage.reads.uptime import UPTIME_TARGET, monthly_uptime
 from statuspage.reads.uptime import uptime_csv as uptime_csv_text
 from statuspage.store.db import utcnow
@@ -48,8 +49,10 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
 
 @bp.get("/")
 def index():
-    """Show the current status, 90 days of uptime bars and the last 15 days of incidents."""
-    site = current_app.config["STATUS"].site
+    """Show the current status, 90 days of uptime bars, the services Capgo depends on (apart)
+    and the last 15 days of incidents."""
+    config = current_app.config["STATUS"]
+    site = config.site
     now = utcnow()
     summary = page_summary(site, now)
     leaves = [leaf.component.id for leaf in summary.leaves()]
@@ -59,6 +62,7 @@ def index():
         bars=uptime_bars(leaves, now, site.zone),
         past=past_incidents(now, site.zone),
         bar_legend=bar_legend(),
+        upstreams=upstream_views(config, now),
         now=now,
     )
 
@@ -70,7 +74,11 @@ def incident(code: str):
     page = incident_page(code, now)
     if page is None:
         abort(404, "There is no incident or maintenance at this address.")
-    return render_template("incident.html", page=page, now=now)
+    reports = []
+    if page.ongoing and not page.incident.is_maintenance:
+        slugs = [affected.component.slug for affected in page.incident.affected]
+        reports = reports_for(slugs, current_app.config["STATUS"], now)
+    return render_template("incident.html", page=page, now=now, upstream_reports=reports)
 
 
 @bp.get("/history")
