@@ -235,4 +235,5 @@ def run_probe(
         reason=reason,
         latency_ms=latency_ms,
         http_status=answer.status,
+        certificate_expires_at=answer.certificate_expires_at,
     )

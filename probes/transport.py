@@ -13,17 +13,23 @@ Bounds, so that a misbehaving endpoint can never stall the prober:
 A failed exchange gets a reason from our own classification (``probes.reasons``), never
 from exception text (requests puts the URL, which may hold an expanded secret, into its
 messages).
+
+An HTTPS exchange also notes when the server's certificate expires (``Answer``): Python
+only reads a certificate's dates once it has verified it, so an unverified one leaves it
+unknown (such a probe is down with "TLS: certificate verify failed" anyway).
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 import zlib
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -115,6 +121,26 @@ def _watch_current(sock: socket.socket | None) -> None:
     deadline: Deadline | None = getattr(_local, "deadline", None)
     if deadline is not None:
         deadline.watch(sock)
+    _note_certificate(sock)
+
+
+def _note_certificate(sock: Any) -> None:
+    """Note when the server's certificate expires, for the exchange running in this thread.
+
+    Only the first connection's counts: that is the host the probe names, not a redirect's.
+    """
+    answer: Answer | None = getattr(_local, "answer", None)
+    peer_certificate = getattr(sock, "getpeercert", None)
+    if answer is None or answer.certificate_expires_at is not None or peer_certificate is None:
+        return
+    try:
+        # An empty dict unless the certificate was verified: then its dates are unknown.
+        not_after = peer_certificate().get("notAfter")
+        if not_after:
+            seconds = ssl.cert_time_to_seconds(not_after)
+            answer.certificate_expires_at = datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OSError, OverflowError):
+        pass  # a date Python cannot read says nothing we could act on
 
 
 class _WatchedHTTPConnection(HTTPConnection):
@@ -186,6 +212,7 @@ class Answer:
     content_type: str = ""
     # The final response's headers (a conditional reader wants its ETag and Last-Modified).
     headers: Mapping[str, str] = field(default_factory=dict)
+    certificate_expires_at: datetime | None = None
 
 
 def _read_body(response: requests.Response, deadline: Deadline) -> tuple[bytes, bool]:
@@ -267,7 +294,11 @@ def send(
         {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     )
     headers.update(extra_headers)
-    _follow(session, method, url, body, headers, secret_headers, deadline, answer)
+    _local.answer = answer
+    try:
+        _follow(session, method, url, body, headers, secret_headers, deadline, answer)
+    finally:
+        _local.answer = None
 
 
 def _follow(

@@ -75,6 +75,9 @@ class AlertsConfig:
     slack: tuple[str, ...] = ()
     discord: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
+    # A probe's TLS certificate expiring within this many days is an alert (once per
+    # certificate) and a warning on the admin screens.
+    certificate_days: int = 14
 
     def targets(self) -> list[tuple[str, str]]:
         """Return every (channel, address or URL as written), in file order."""
@@ -232,7 +235,7 @@ PROBE_KEYS = set(PROBE_DEFAULTS) | {
     "requires_env",
 }
 TOP_KEYS = {"site", "defaults", "retention", "components", "alerts", "upstreams"}
-ALERT_KEYS = {"emails", "slack", "discord", "teams"}
+ALERT_KEYS = {"emails", "slack", "discord", "teams", "certificate_days"}
 COMPONENT_KEYS = {"slug", "name", "description", "group", "probes", "depends_on"}
 HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
@@ -302,7 +305,8 @@ def _parse_alerts(table: _Table) -> AlertsConfig:
             if not url.startswith(("https://", "${")):
                 # Never quote the value: a chat URL is a secret.
                 table.fail(f"[alerts]: key {key!r} must hold https:// URLs (or ${{VAR}})")
-    return AlertsConfig(emails=emails, **urls)
+    days = table.number("certificate_days", 14, integer=True, minimum=1)
+    return AlertsConfig(emails=emails, **urls, certificate_days=days)
 
 
 def _parse_site(table: _Table) -> SiteConfig:

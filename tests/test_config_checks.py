@@ -1,4 +1,4 @@
-"""The configuration of upstreams, depends_on and heartbeats: each
+"""The configuration of upstreams, depends_on, heartbeats and certificate warnings: each
 mistake is one line naming the file, the table and the key, and never quotes a secret."""
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ GOOD = (
     + COMPONENT
     + 'depends_on = ["Cloudflare", "Supabase"]\n'
     + heartbeat('key = "${QUEUE_KEY}"\nexpect_every_s = 300\ngrace_s = 120\n')
+    + "[alerts]\ncertificate_days = 21\n"
 )
 
 
-def test_a_good_file_reads_into_upstreams_and_heartbeats(write_config) -> None:
+def test_a_good_file_reads_into_upstreams_heartbeats_and_warnings(write_config) -> None:
     config = load_config(write_config(GOOD))
     cloudflare, supabase = config.upstreams
     assert (cloudflare.name, cloudflare.slug) == ("Cloudflare", "cloudflare")
@@ -47,11 +48,13 @@ def test_a_good_file_reads_into_upstreams_and_heartbeats(write_config) -> None:
     )
     # The grace is a heartbeat's tolerance: one late turn is enough, one beat recovers.
     assert (probe.failures_to_open, probe.successes_to_close) == (1, 1)
+    assert config.alerts.certificate_days == 21
 
 
 def test_the_default_file_names_real_providers_and_no_heartbeat_key(write_config) -> None:
     config = load_config(DEFAULT_CONFIG)
     assert [u.name for u in config.upstreams] == ["Cloudflare", "Supabase"]
+    assert config.alerts.certificate_days == 14
     for probe in config.heartbeats:
         assert probe.heartbeat_key.startswith("${")  # from the environment, never committed
 
@@ -95,6 +98,7 @@ BROKEN = [
         COMPONENT + '[[components.probes]]\nname = "X"\nkind = "ping"\nurl = "https://x"\n',
         ["probe 'X'", "'kind'", "heartbeat"],
     ),
+    ("[alerts]\ncertificate_days = 0\n", ["[alerts]", "'certificate_days'"]),
 ]
 
 

@@ -82,10 +82,19 @@ def ingest(results: Sequence[Result], config: StatusConfig, now: datetime) -> li
     if not rows:
         return rows
     probes = {probe.key: probe for probe in config.probes}
+    # The newest certificate expiry each probe saw at each location, for the alerts' check.
+    expiries = {
+        (r.probe_key, r.location): r.certificate_expires_at
+        for r in sorted(results, key=lambda r: r.started_at)
+        if r.certificate_expires_at is not None
+    }
     lock_site()
     pairs = sorted({(row.probe_key, row.location, row.component_id) for row in rows})
     for probe_key, location, component_id in pairs:
-        _confirm_probe(probe_key, location, component_id, probes.get(probe_key))
+        state = _confirm_probe(probe_key, location, component_id, probes.get(probe_key))
+        state.certificate_expires_at = expiries.get((probe_key, location)) or (
+            state.certificate_expires_at
+        )
     db.session.commit()
     for component_id in sorted({component_id for _, _, component_id in pairs}):
         evaluate(component_id, config, now, Cause.PROBE)
@@ -94,7 +103,7 @@ def ingest(results: Sequence[Result], config: StatusConfig, now: datetime) -> li
 
 def _confirm_probe(
     probe_key: str, location: str, component_id: int, probe: ProbeDefinition | None
-) -> None:
+) -> ProbeState:
     failures_to_open = probe.failures_to_open if probe else DEFAULT_FAILURES_TO_OPEN
     successes_to_close = probe.successes_to_close if probe else DEFAULT_SUCCESSES_TO_CLOSE
     window = max(failures_to_open, successes_to_close)
@@ -132,3 +141,4 @@ def _confirm_probe(
     state.last_reason = newest.reason
     if newest.outcome != Outcome.UP:
         state.last_failure_reason = newest.reason
+    return state

@@ -25,7 +25,7 @@ from statuspage.engine.maintenance import advance_maintenances
 from statuspage.engine.recording import ingest, prune
 from statuspage.engine.rollups import roll_up_days
 from statuspage.engine.upstreams import poll_upstream
-from statuspage.notify.alerts import check_locations
+from statuspage.notify.alerts import check_certificates, check_locations
 from statuspage.notify.delivery import Deliverer
 from statuspage.notify.outcomes import prune as prune_outbox
 from statuspage.observe.probes import ObservedRunner, ProbeMetrics
@@ -136,10 +136,12 @@ class ProbeService:
         return results
 
     def tick(self) -> None:
-        """Move maintenances along their windows; alert on locations that stopped reporting."""
+        """Move maintenances along their windows; alert on locations that stopped reporting
+        and on certificates near their end."""
         for check, what in (
             (advance_maintenances, "advancing maintenances"),
             (check_locations, "checking probe locations"),
+            (check_certificates, "checking certificates"),
         ):
             try:
                 with self.app.app_context():

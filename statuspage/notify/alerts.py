@@ -1,9 +1,10 @@
 """On-call alerts that no incident update writes: locations that stop (and resume) reporting,
-and a provider's incident while one of ours is open.
+certificates about to expire, and a provider's incident while one of ours is open.
 
 Automatic incidents alert from the engine as they are written (notify.events); a location
-going quiet writes nothing, so the probe process looks for it on each tick. One alert per
-stall, per pair of incidents: each event key names what it is about, and is unique.
+going quiet or a certificate nearing its end writes nothing, so the probe process looks for
+them on each tick. One alert per stall, per certificate, per pair of incidents: each event
+key names what it is about, and is unique.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from sqlalchemy import func
 from probes.statuspage_summary import RemoteIncident
 from statuspage.config import StatusConfig, UpstreamConfig
 from statuspage.notify.events import alert_agent, record, site_fields
+from statuspage.reads.checks import CertificateView, certificates
 from statuspage.reads.upstreams import incident_url, report_line
+from statuspage.rules.wording import format_moment, join_names
 from statuspage.store.db import db
 from statuspage.store.models import (
     AffectedComponent,
@@ -82,6 +85,18 @@ def _last_alert(location: str) -> NotificationEvent | None:
     ).scalar()
 
 
+def check_certificates(config: StatusConfig, now: datetime) -> int:
+    """Alert once for each certificate the probes saw that expires within the warning days."""
+    if not config.alerts.targets():
+        return 0
+    written = 0
+    for certificate in certificates(config, now):
+        if certificate.soon:
+            written += alert_certificate(certificate, config.site.zone, now)
+    db.session.commit()
+    return written
+
+
 def alert_upstream_incidents(
     upstream: UpstreamConfig, incidents: list[RemoteIncident], config: StatusConfig, now: datetime
 ) -> int:
@@ -108,6 +123,37 @@ def alert_upstream_incidents(
         for theirs in incidents:
             written += alert_upstream(upstream, theirs, ours, config.site.zone, now)
     return written
+
+
+def alert_certificate(certificate: CertificateView, zone: ZoneInfo, now: datetime) -> bool:
+    """Tell the on-call team a certificate the probes saw expires soon; once per certificate."""
+    site = site_fields()
+    days = certificate.days_left(now)
+    when = format_moment(certificate.expires_at, zone, now)
+    if certificate.expires_at <= now:
+        title = f"The TLS certificate of {certificate.host} has expired"
+    else:
+        plural = "" if days == 1 else "s"
+        title = f"The TLS certificate of {certificate.host} expires in {days} day{plural}"
+    text = (
+        f"The certificate {certificate.host} presents to the probes "
+        f"({join_names(list(certificate.probes))}) expires {when}. Renew it before then: the "
+        "service works until it lapses, then every client refuses to connect."
+    )
+    payload = {
+        "site": site,
+        "title": title,
+        "text": text,
+        "status": "expiring",
+        "impact": "minor",
+        "components": [],
+        "url": site["url"],
+        "admin_url": f"{site['url']}/admin/checks/",
+        "host": certificate.host,
+    }
+    key = f"certificate:{certificate.host}:{certificate.expires_at.isoformat()}"
+    kind = NotificationKind.ALERT_CERTIFICATE
+    return record(key, kind, Audience.STAFF, payload, now, exclusive=True) is not None
 
 
 def alert_upstream(

@@ -244,6 +244,8 @@ class ProbeState(db.Model):
     last_reason: Mapped[str] = mapped_column(String(limits.REASON), default="")
     # The newest reason it failed with, kept while later results pass, for the incident text.
     last_failure_reason: Mapped[str | None] = mapped_column(String(limits.REASON))
+    # When the TLS certificate it last saw expires (https probes whose certificate verified).
+    certificate_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OpenAutomaticIncident(db.Model):

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from statuspage.web import (
         accounts,
         admin,
+        admin_checks,
         api_v2,
         auth,
         caching,
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     filters.register(app)
     auth.init_app(app)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_checks.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(feeds.bp)

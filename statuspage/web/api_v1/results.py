@@ -18,7 +18,7 @@ from probes import InvalidResult, Result
 from statuspage.config import StatusConfig
 from statuspage.store import limits
 from statuspage.vocabulary import Outcome
-from statuspage.web.api_v1.bodies import CARRIED, SLUG, WHEN, Body, enum_values
+from statuspage.web.api_v1.bodies import CARRIED, SLUG, WHEN, Body, enum_values, nullable
 from statuspage.web.api_v1.errors import ApiError
 
 # A probe agent sends up to MAX_RESULTS results a request, each up to about 1 KiB as JSON
@@ -76,6 +76,13 @@ RESULT = {
         "outcome": {"type": "string", "enum": enum_values(Outcome)},
         "http_status": {"type": ["integer", "null"], "minimum": 100, "maximum": 599},
         "reason": {"type": "string", "maxLength": RESULT_LENGTHS["reason"], "pattern": CARRIED},
+        "certificate_expires_at": nullable(
+            dict(
+                WHEN,
+                description="When the TLS certificate the probe saw expires (https probes); "
+                "null or left out when unknown.",
+            )
+        ),
     },
     "required": [
         "id",
