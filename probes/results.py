@@ -99,7 +99,7 @@ class Result:
         """
         if not isinstance(data, Mapping):
             raise InvalidResult("", "must be an object")
-        for name in _REQUIRED:
+        for name in RESULT_FIELDS:
             if name not in data:
                 raise InvalidResult(name, "is required")
         for name in ("id", "probe_key", "component", "location"):
@@ -121,7 +121,8 @@ class Result:
         )
 
 
-_REQUIRED = (
+# Every field a result carries, all required: the agent's queue and the results API agree.
+RESULT_FIELDS = (
     "id",
     "probe_key",
     "component",

@@ -1,13 +1,16 @@
-"""Shared fixtures: an app on a fresh database per test, its client and CLI runner.
+"""Shared fixtures: an app on a fresh database per test, its client and CLI runner, and the
+loopback Capgo stand-in the probes hit.
 
-The tests run on SQLite by default, each on its own file. With STATUSPAGE_TEST_DATABASE_URL
-set to a PostgreSQL database (`make test-postgres` sets it, see scripts/with-postgres), every
-test gets that database emptied instead: the public schema is dropped and created again.
+The tests run on SQLite by default, each on its own file: a copy of a template holding the
+newest schema, built once a run. With STATUSPAGE_TEST_DATABASE_URL set to a PostgreSQL database
+(`make test-postgres` sets it, see scripts/with-postgres), every test gets that database emptied
+instead: the public schema is dropped and created again.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -25,8 +28,10 @@ from statuspage import DEFAULT_CONFIG, create_app
 from statuspage.cli import cli as statuspage_cli
 from statuspage.engine import sync_components
 from statuspage.store.db import db
+from tests.factories import REPO_ROOT as REPO_ROOT  # tests import it from here too
+from tests.factories import LiveSite
+from tests.standin import CapgoStandIn
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("STATUSPAGE_TEST_DATABASE_URL") or None
 ON_POSTGRES = (
     TEST_DATABASE_URL is not None and make_url(TEST_DATABASE_URL).get_backend_name() == "postgresql"
@@ -151,6 +156,31 @@ def stored_bytes(database_url: str) -> bytes:
     return "\n".join(row[0] for row in rows).encode()
 
 
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a SQLite file holding the newest schema, stamped as `db upgrade` would stamp it.
+
+    Built once a run: copying it costs a test far less than creating the tables again.
+    """
+    path = tmp_path_factory.mktemp("schema") / "schema.db"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "STATUSPAGE_CONFIG": str(DEFAULT_CONFIG),
+            "SYNC_COMPONENTS_ON_START": False,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        stamp()  # the models are the newest schema: say so, as `db upgrade` would
+        with db.engine.connect() as connection:
+            # Everything in the file itself, none left in a write-ahead log beside it.
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture
 def settings() -> dict[str, object]:
     """Return extra settings for the app; override to change them."""
@@ -158,8 +188,15 @@ def settings() -> dict[str, object]:
 
 
 @pytest.fixture
-def app(database_url: str, config_path: Path, settings: dict[str, object]) -> Iterator[Flask]:
-    """Create the app on a fresh database with its components synced."""
+def app(
+    database_url: str,
+    config_path: Path,
+    settings: dict[str, object],
+    request: pytest.FixtureRequest,
+) -> Iterator[Flask]:
+    """Create the app on a fresh database of the newest schema, with its components synced."""
+    if not ON_POSTGRES:
+        shutil.copyfile(request.getfixturevalue("sqlite_schema"), make_url(database_url).database)
     app = create_app(
         {
             "TESTING": True,
@@ -170,14 +207,15 @@ def app(database_url: str, config_path: Path, settings: dict[str, object]) -> It
         }
     )
     with app.app_context():
-        db.create_all()
-        stamp()  # the models are the newest schema: say so, as `db upgrade` would
+        if ON_POSTGRES:
+            db.create_all()
+            stamp()  # the models are the newest schema: say so, as `db upgrade` would
         sync_components(app.config["STATUS"])
     yield app
+    # Nothing to drop: the SQLite file goes with the test's tmp_path, and on PostgreSQL the
+    # next test empties the schema in one statement.
     with app.app_context():
         db.session.remove()
-        if not ON_POSTGRES:  # on PostgreSQL the next test empties the schema in one statement
-            db.drop_all()
         db.engine.dispose()
 
 
@@ -221,6 +259,29 @@ def write_config(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture
+def capgo() -> Iterator[CapgoStandIn]:
+    """Serve healthy Capgo answers over HTTP on 127.0.0.1."""
+    with CapgoStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def capgo_tls() -> Iterator[CapgoStandIn]:
+    """Serve Capgo answers over HTTPS with a certificate no default trust store accepts."""
+    with CapgoStandIn(tls=True) as standin:
+        yield standin
+
+
+@pytest.fixture
+def site(app: Flask) -> Iterator[LiveSite]:
+    """Serve the app for real on 127.0.0.1 for the test (stop() and start() keep its port)."""
+    live = LiveSite(app)
+    live.start()
+    yield live
+    live.stop()
 
 
 # Figures that fault and fuzz tests measure (kills, inputs, retries), printed after the run.

@@ -12,7 +12,9 @@ from statuspage.cli import cli
 from statuspage.config import load_config
 from statuspage.store import limits
 from statuspage.store.models import Component, ProbeResult, ProbeState
+from tests.factories import component_toml, config_toml, probe_toml
 
+# The broken files below pin their exact text: each breaks the file in its own way.
 SITE = '[site]\nname = "Capgo"\nurl = "https://status.capgo.app"\n'
 COMPONENT = '[[components]]\nslug = "live-updates"\nname = "Live Updates"\n'
 
@@ -233,12 +235,15 @@ def test_real_command_exits_2_without_traceback(write_config) -> None:
 def test_probes_inherit_defaults_and_override_them(write_config) -> None:
     config = load_config(
         write_config(
-            SITE
-            + "[defaults]\ninterval_s = 30\nfailures_to_open = 2\n"
-            + COMPONENT
-            + PROBE
-            + '[[components.probes]]\nname = "Slow one"\nurl = "https://x.test/"\n'
-            + "interval_s = 120\ntimeout_s = 2.5\n"
+            config_toml(
+                component_toml(
+                    "live-updates",
+                    "Live Updates",
+                    probe_toml("Worker", "https://plugin.capgo.app/ok"),
+                    probe_toml("Slow one", "https://x.test/", interval_s=120, timeout_s=2.5),
+                ),
+                defaults={"interval_s": 30, "failures_to_open": 2},
+            )
         )
     )
     first, second = config.probes
@@ -253,10 +258,18 @@ def test_probes_inherit_defaults_and_override_them(write_config) -> None:
 
 def test_config_check_lists_unconfigured_probes(write_config) -> None:
     path = write_config(
-        SITE
-        + COMPONENT
-        + '[[components.probes]]\nname = "Keyed"\nurl = "https://api.capgo.app/app"\n'
-        + 'headers = { authorization = "${CAPGO_API_KEY}" }\nrequires_env = ["CAPGO_API_KEY"]\n'
+        config_toml(
+            component_toml(
+                "live-updates",
+                "Live Updates",
+                probe_toml(
+                    "Keyed",
+                    "https://api.capgo.app/app",
+                    headers={"authorization": "${CAPGO_API_KEY}"},
+                    requires_env=["CAPGO_API_KEY"],
+                ),
+            )
+        )
     )
     env = {"STATUSPAGE_CONFIG": str(path), "CAPGO_API_KEY": ""}
     result = CliRunner().invoke(cli, ["config", "check"], env=env)

@@ -129,7 +129,8 @@ def test_paging_parameters_never_fail(fuzz_client, page, per_page) -> None:
     tried("paging parameters (3 routes each)")
     query = f"?page={quote(page)}&per_page={quote(per_page)}"
     for path in ("/api/v2/incidents.json", "/api/v2/scheduled-maintenances.json", "/history"):
-        response = fuzz_client.get(path + query)
+        # /history?page=N redirects to the page's path, which then answers.
+        response = fuzz_client.get(path + query, follow_redirects=True)
         assert response.status_code in (200, 400, 404), (path, query, response.status_code)
         if path.startswith("/api/") and response.status_code != 200:
             body = response.get_json()

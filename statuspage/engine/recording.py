@@ -16,7 +16,7 @@ from statuspage.engine.rollups import roll_up
 from statuspage.rules import confirm
 from statuspage.store import limits
 from statuspage.store.db import db
-from statuspage.store.models import Component, ProbeResult, ProbeState
+from statuspage.store.models import Component, ProbeHour, ProbeResult, ProbeState
 from statuspage.store.site_state import lock_site
 from statuspage.vocabulary import Cause, Outcome
 
@@ -69,6 +69,7 @@ def prune(now: datetime, raw_days: int) -> int:
     roll_up(now)
     cutoff = now - timedelta(days=raw_days)
     deleted = db.session.execute(delete(ProbeResult).where(ProbeResult.started_at < cutoff))
+    db.session.execute(delete(ProbeHour).where(ProbeHour.hour < cutoff))
     db.session.commit()
     return deleted.rowcount or 0
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, func
 
 from statuspage.config import StatusConfig
+from statuspage.reads.results import probe_figures
 from statuspage.rules import minutes_by_status
-from statuspage.rules.latency import latency_percentiles
+from statuspage.rules.latency import top_of_hour
 from statuspage.rules.uptime import compose_timeline, coverage, day_bounds
 from statuspage.store.db import db
 from statuspage.store.models import (
@@ -18,14 +18,16 @@ from statuspage.store.models import (
     Component,
     ComponentDay,
     Incident,
+    ProbeHour,
     ProbeResult,
     ProbeRollup,
     StatusChange,
 )
-from statuspage.vocabulary import ComponentStatus, EventKind, Outcome
+from statuspage.vocabulary import ComponentStatus, EventKind
 
 # A probe result vouches for this many of its intervals: the same rule as a stall.
 STALL_INTERVALS = 3
+HOUR = timedelta(hours=1)
 
 
 def roll_up_days(config: StatusConfig, now: datetime) -> int:
@@ -142,8 +144,9 @@ def roll_up(now: datetime) -> int:
 
     The last rolled-up day may have been partial, and the day before it may have received late
     results (from an agent's queue), so both are recomputed: running this any number of times
-    gives the same rollups.
+    gives the same rollups. The hourly rollups follow the same rule, hour by hour.
     """
+    roll_up_hours(now)
     last = db.session.execute(db.select(func.max(ProbeRollup.day))).scalar()
     if last is not None:
         last -= timedelta(days=1)
@@ -155,45 +158,35 @@ def roll_up(now: datetime) -> int:
     today = now.astimezone(UTC).date()
     day, written = last, 0
     while day <= today:
-        _roll_up_probe_day(day)
+        start = datetime.combine(day, time(), tzinfo=UTC)
+        db.session.execute(delete(ProbeRollup).where(ProbeRollup.day == day))
+        db.session.add_all(
+            ProbeRollup(day=day, **figures)
+            for figures in probe_figures(start, start + timedelta(days=1))
+        )
         day += timedelta(days=1)
         written += 1
     db.session.commit()
     return written
 
 
-def _roll_up_probe_day(day: date) -> None:
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    rows = db.session.execute(
-        db.select(
-            ProbeResult.probe_key,
-            ProbeResult.location,
-            ProbeResult.component_id,
-            ProbeResult.outcome,
-            ProbeResult.latency_ms,
-        ).where(ProbeResult.started_at >= start, ProbeResult.started_at < start + timedelta(days=1))
-    )
-    groups: dict[tuple[str, str, int], list[tuple[str, float | None]]] = defaultdict(list)
-    for probe_key, location, component_id, outcome, latency in rows:
-        groups[(probe_key, location, component_id)].append((outcome, latency))
-    db.session.execute(delete(ProbeRollup).where(ProbeRollup.day == day))
-    for (probe_key, location, component_id), items in groups.items():
-        db.session.add(
-            ProbeRollup(
-                probe_key=probe_key,
-                location=location,
-                component_id=component_id,
-                day=day,
-                checks=len(items),
-                down=sum(1 for outcome, _ in items if outcome == Outcome.DOWN),
-                degraded=sum(1 for outcome, _ in items if outcome == Outcome.DEGRADED),
-                **_latency_figures([latency for _, latency in items if latency is not None]),
-            )
+def roll_up_hours(now: datetime) -> int:
+    """Recompute hourly rollups from the hour before the last rolled-up one; return hours."""
+    last = db.session.execute(db.select(func.max(ProbeHour.hour))).scalar()
+    if last is not None:
+        hour = last - HOUR
+    else:
+        first_raw = db.session.execute(db.select(func.min(ProbeResult.started_at))).scalar()
+        if first_raw is None:
+            return 0
+        hour = top_of_hour(first_raw)
+    written = 0
+    while hour <= now:
+        db.session.execute(delete(ProbeHour).where(ProbeHour.hour == hour))
+        db.session.add_all(
+            ProbeHour(hour=hour, **figures) for figures in probe_figures(hour, hour + HOUR)
         )
-
-
-def _latency_figures(latencies: list[float]) -> dict[str, float | None]:
-    figures = latency_percentiles(latencies)
-    if figures is None:
-        return {"latency_p50": None, "latency_p95": None, "latency_max": None}
-    return {"latency_p50": figures[0], "latency_p95": figures[1], "latency_max": max(latencies)}
+        hour += HOUR
+        written += 1
+    db.session.flush()
+    return written

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+from sqlalchemy import func
 
 from statuspage.config import StatusConfig
 from statuspage.reads.summary import page_summary
 from statuspage.store.db import db, utcnow
-from statuspage.store.models import ProbeState
-from statuspage.vocabulary import ComponentStatus, Impact, Outcome
+from statuspage.store.models import Notification, ProbeState
+from statuspage.vocabulary import Channel, ComponentStatus, DeliveryState, Impact, Outcome
 
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 INCIDENT_IMPACTS = (Impact.NONE, Impact.MINOR, Impact.MAJOR, Impact.CRITICAL)
@@ -57,7 +59,8 @@ class DatabaseCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         """Yield the gauges, read from the database now (needs an app context)."""
-        summary = page_summary(self.config.site, utcnow())
+        now = utcnow()
+        summary = page_summary(self.config.site, now)
         status = GaugeMetricFamily(
             "statuspage_component_status",
             "1 for the status the page shows for each component (and group), 0 for the others.",
@@ -80,6 +83,7 @@ class DatabaseCollector(Collector):
             open_incidents.add_metric([impact.value], count)
         yield open_incidents
         yield self._confirmed_states()
+        yield from _outbox(now)
 
     def _confirmed_states(self) -> Metric:
         """Return each configured probe's confirmed state per location, as 1 and 0s."""
@@ -101,6 +105,38 @@ class DatabaseCollector(Collector):
             for state in Outcome:
                 family.add_metric([probe_key, location, state.value], float(state == confirmed))
         return family
+
+
+def _outbox(now: datetime) -> Iterator[Metric]:
+    """Yield the outbox's notifications by channel and state, and the oldest one waiting."""
+    counts = GaugeMetricFamily(
+        "statuspage_notifications",
+        "Notifications in the outbox by channel and state (pending, sent, failed, dropped).",
+        labels=["channel", "state"],
+    )
+    found = dict.fromkeys(((c.value, s.value) for c in Channel for s in DeliveryState), 0)
+    rows = db.session.execute(
+        db.select(Notification.channel, Notification.state, func.count()).group_by(
+            Notification.channel, Notification.state
+        )
+    )
+    for channel, state, count in rows:
+        found[channel, state] = count
+    for labels, count in found.items():  # every series, zeros included, so none vanishes
+        counts.add_metric(list(labels), count)
+    yield counts
+    # A growing age means delivery is stuck (no `deliver` running, or a channel failing).
+    oldest = db.session.execute(
+        db.select(func.min(Notification.created_at)).where(
+            Notification.state == DeliveryState.PENDING
+        )
+    ).scalar()
+    age = GaugeMetricFamily(
+        "statuspage_notifications_oldest_pending_seconds",
+        "Age of the oldest notification not yet sent or given up on; 0 when none waits.",
+    )
+    age.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+    yield age
 
 
 class _Together(Collector):

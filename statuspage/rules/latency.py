@@ -1,12 +1,10 @@
-"""Latency figures: the median and 95th percentile of some probe latencies."""
+"""Latency figures: the median and 95th percentile of some probe latencies, and hours."""
 
 from __future__ import annotations
 
-import logging
 import statistics
 from collections.abc import Iterable
-
-log = logging.getLogger(__name__)
+from datetime import UTC, datetime
 
 
 def latency_percentiles(latencies: Iterable[float]) -> tuple[float, float] | None:
@@ -19,3 +17,8 @@ def latency_percentiles(latencies: Iterable[float]) -> tuple[float, float] | Non
         statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
     )
     return statistics.median(values), p95
+
+
+def top_of_hour(moment: datetime) -> datetime:
+    """Return the start of the UTC hour a moment falls in."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)

@@ -227,6 +227,26 @@ class ProbeRollup(db.Model):
     latency_max: Mapped[float | None] = mapped_column(Float)
 
 
+class ProbeHour(db.Model):
+    """One probe's results from one location over one UTC hour: the component page's last 24
+    hours, read without the raw results. Kept as long as the raw results are."""
+
+    __tablename__ = "probe_hour"
+    __table_args__ = (UniqueConstraint("probe_key", "location", "hour"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    probe_key: Mapped[str] = mapped_column(String(limits.PROBE_KEY))
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"), index=True)
+    location: Mapped[str] = mapped_column(String(limits.LOCATION))
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    checks: Mapped[int] = mapped_column(Integer)
+    down: Mapped[int] = mapped_column(Integer)
+    degraded: Mapped[int] = mapped_column(Integer)
+    latency_p50: Mapped[float | None] = mapped_column(Float)
+    latency_p95: Mapped[float | None] = mapped_column(Float)
+    latency_max: Mapped[float | None] = mapped_column(Float)
+
+
 class ProbeState(db.Model):
     """A probe's confirmed state at one location, and what its latest result said."""
 

@@ -22,6 +22,7 @@ from statuspage.rules import site_indicator
 from statuspage.store.db import utcnow
 from statuspage.vocabulary import ACTIVE_MAINTENANCE_STATUSES, EventKind, MaintenanceStatus
 from statuspage.web import badges
+from statuspage.web.caching import keyed_on
 
 bp = Blueprint("api_v2", __name__)
 
@@ -118,6 +119,7 @@ def components() -> Response:
 
 
 @bp.get("/api/v2/incidents.json")
+@keyed_on("page", "per_page")
 def incidents() -> Response:
     """Serve the newest incidents, resolved included; ?page= and ?per_page= reach the rest."""
     return _paged(EventKind.INCIDENT, "incidents")
@@ -132,6 +134,7 @@ def unresolved() -> Response:
 
 
 @bp.get("/api/v2/scheduled-maintenances.json")
+@keyed_on("page", "per_page")
 def scheduled_maintenances() -> Response:
     """Serve the newest maintenances; ?page= and ?per_page= reach the rest."""
     return _paged(EventKind.MAINTENANCE, "scheduled_maintenances")

@@ -6,6 +6,11 @@ whichever process made it, read at most once a second per process) and a 30-seco
 bucket (pages show time-driven things such as maintenance windows and relative times). A
 request then costs at most one small query and a dictionary lookup. When the database
 cannot be reached, the last good rendering is served.
+
+The key holds only what changes the body: the path, and the query parameters the route
+declares (`keyed_on`); `/?utm_source=<random>` is the page `/`, found in the dictionary. A
+change is rendered once per process: while one request renders a path, the others are
+served its previous rendering (marked stale), or wait for it when there is none.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from statuspage.observe.site import cache_hit, cache_miss
@@ -31,6 +39,8 @@ CACHED_BLUEPRINTS = {"public", "feeds", "api_v2"}
 CACHED_BLUEPRINTS.add("calendar")  # /maintenance.ics
 BUCKET_SECONDS = 30
 MAX_ENTRIES = 512
+# How long a request waits for another's rendering of the same page when none is older.
+RENDER_WAIT_SECONDS = 10.0
 CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60"
 SECURITY_HEADERS = {
     # No script at all, and nothing from elsewhere: the pages need neither.
@@ -66,6 +76,8 @@ class ResponseCache:
         self._entries: OrderedDict[tuple[str, int, int], Rendered] = OrderedDict()
         # The newest good rendering of each path, kept for when the database is down.
         self._last_good: OrderedDict[str, Rendered] = OrderedDict()
+        # The keys being rendered now, each with the event its renderer sets when done.
+        self._rendering: dict[tuple[str, int, int], threading.Event] = {}
         self._lock = threading.Lock()
 
     def version(self) -> tuple[int, datetime | None]:
@@ -105,6 +117,28 @@ class ResponseCache:
                 while len(store) > self.max_entries:
                     store.popitem(last=False)
 
+    def begin_render(self, key: tuple[str, int, int]) -> threading.Event | None:
+        """Claim the rendering of a key; None when another request renders it already."""
+        with self._lock:
+            if key in self._rendering:
+                return None
+            event = self._rendering[key] = threading.Event()
+            return event
+
+    def end_render(self, key: tuple[str, int, int]) -> None:
+        """Let the requests waiting for this key's rendering look again."""
+        with self._lock:
+            event = self._rendering.pop(key, None)
+        if event is not None:
+            event.set()
+
+    def wait_render(self, key: tuple[str, int, int], timeout: float) -> None:
+        """Wait until another request's rendering of this key is done (or the timeout)."""
+        with self._lock:
+            event = self._rendering.get(key)
+        if event is not None:
+            event.wait(timeout)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -112,17 +146,41 @@ class ResponseCache:
             self._version = None
 
 
+def keyed_on(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the query parameters that change a route's body (and so its cache key)."""
+
+    def declare(view: Callable[..., Any]) -> Callable[..., Any]:
+        view.cache_parameters = tuple(sorted(names))  # type: ignore[attr-defined]
+        return view
+
+    return declare
+
+
+def cache_path() -> str:
+    """Return the request as the cache knows it: its path and the parameters its route reads."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    names = getattr(view, "cache_parameters", ())
+    values = [(name, request.args[name]) for name in names if name in request.args]
+    return request.path + (f"?{urlencode(values)}" if values else "")
+
+
 def _cacheable() -> bool:
     return request.method in ("GET", "HEAD") and request.blueprint in CACHED_BLUEPRINTS
 
 
-def _serve(entry: Rendered, stale: bool = False) -> Response:
+STALE_BECAUSE = {
+    "database": '110 - "Response is stale: the database is unreachable"',
+    "rendering": '110 - "Response is stale: a newer one is being rendered"',
+}
+
+
+def _serve(entry: Rendered, stale: str | None = None) -> Response:
     response = Response(entry.body, status=entry.status, headers=list(entry.headers))
     response.set_etag(entry.etag)
     if entry.last_modified is not None:
         response.last_modified = entry.last_modified
     if stale:
-        response.headers["Warning"] = '110 - "Response is stale: the database is unreachable"'
+        response.headers["Warning"] = STALE_BECAUSE[stale]
     return response.make_conditional(request)
 
 
@@ -137,7 +195,7 @@ def init_app(app: Flask) -> None:
     def serve_from_cache() -> Response | None:
         if not _cacheable():
             return None
-        path = request.full_path
+        path = cache_path()
         try:
             version, changed_at = cache.version()
         except SQLAlchemyError as error:
@@ -150,15 +208,34 @@ def init_app(app: Flask) -> None:
                 error.__class__.__name__,
                 path,
             )
-            return _serve(entry, stale=True)
+            return _serve(entry, stale="database")
         key = (path, version, int(time.time() // BUCKET_SECONDS))
         entry = cache.get(key)
         if entry is not None:
             cache_hit()
             return _serve(entry)
+        if cache.begin_render(key) is None:
+            # Another request renders this change: serve the one before it, or wait for it.
+            previous = cache.last_good(path)
+            if previous is not None:
+                cache_hit()
+                return _serve(previous, stale="rendering")
+            cache.wait_render(key, RENDER_WAIT_SECONDS)
+            entry = cache.get(key)
+            if entry is not None:
+                cache_hit()
+                return _serve(entry)
+        else:
+            g.rendering = key
         cache_miss()
         g.cache_key, g.changed_at = key, changed_at  # a miss: store what the view renders
         return None
+
+    @app.teardown_request
+    def end_rendering(error: BaseException | None) -> None:
+        key = g.pop("rendering", None)
+        if key is not None:
+            cache.end_render(key)
 
     @app.after_request
     def store_and_protect(response: Response) -> Response:

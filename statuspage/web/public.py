@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from probes import slugify
@@ -18,6 +27,7 @@ from statuspage.reads.upstreams import reports_for, upstream_views
 from statuspage.reads.uptime import UPTIME_TARGET, monthly_uptime
 from statuspage.reads.uptime import uptime_csv as uptime_csv_text
 from statuspage.store.db import utcnow
+from statuspage.web.caching import keyed_on
 
 bp = Blueprint("public", __name__)
 
@@ -81,14 +91,21 @@ def incident(code: str):
     return render_template("incident.html", page=page, now=now, upstream_reports=reports)
 
 
-@bp.get("/history")
-def history():
-    """Show every incident and maintenance ever, newest first, a page at a time."""
-    raw = request.args.get("page", "1")
-    # Malformed page numbers get a 400; a well-formed page past the end gets a 404.
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 7:
-        abort(400, "The page number must be a whole number from 1.")
-    number = int(raw)
+@bp.get("/history", defaults={"number": 1})
+@bp.get("/history/<int:number>")
+@keyed_on("page")
+def history(number: int):
+    """Show every incident and maintenance ever, newest first, a page at a time.
+
+    Pages are paths (/history/2), so the published site can hold them as files; the older
+    /history?page=2 answers with a permanent redirect there.
+    """
+    if "page" in request.args:
+        raw = request.args["page"]
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 7 or int(raw) < 1:
+            abort(400, "The page number must be a whole number from 1.")
+        return redirect(url_for("public.history", number=int(raw)), 301)
+    # A well-formed page past the end gets a 404; one past any history, a 400.
     if not 1 <= number <= MAX_PAGE:
         abort(400, "The page number must be a whole number from 1.")
     page = history_page(number, current_app.config["STATUS"].site.zone)

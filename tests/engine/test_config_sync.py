@@ -6,14 +6,8 @@ from statuspage.config import load_config
 from statuspage.engine import sync_components
 from statuspage.reads.status import visible_components
 from statuspage.store.db import db
-from statuspage.store.models import Component, StatusChange
-
-HEAD = '[site]\nname = "Capgo"\nurl = "https://status.capgo.app"\n'
-
-
-def component(slug: str, name: str, group: str | None = None) -> str:
-    text = f'[[components]]\nslug = "{slug}"\nname = "{name}"\n'
-    return text + (f'group = "{group}"\n' if group else "")
+from statuspage.store.models import StatusChange
+from tests.factories import component, component_toml, config_toml
 
 
 def test_default_components_are_synced_in_file_order(app) -> None:
@@ -28,18 +22,17 @@ def test_default_components_are_synced_in_file_order(app) -> None:
 
 def test_sync_adds_renames_reorders_and_hides(app, write_config) -> None:
     with app.app_context():
-        analytics = db.session.execute(
-            db.select(Component).filter_by(slug="analytics")
-        ).scalar_one()
+        analytics = component("analytics")
         db.session.add(StatusChange(component=analytics, status="major_outage", cause="probe"))
         db.session.commit()
         original_code = analytics.code
 
         changed = write_config(
-            HEAD
-            + component("app-management", "Console & API")
-            + component("live-updates", "Live Updates")
-            + component("webhooks", "Webhooks")
+            config_toml(
+                component_toml("app-management", "Console & API"),
+                component_toml("live-updates", "Live Updates"),
+                component_toml("webhooks", "Webhooks"),
+            )
         )
         sync_components(load_config(changed))
 
@@ -49,14 +42,16 @@ def test_sync_adds_renames_reorders_and_hides(app, write_config) -> None:
             ("live-updates", "Live Updates"),
             ("webhooks", "Webhooks"),
         ]
-        hidden = db.session.execute(db.select(Component).filter_by(slug="analytics")).scalar_one()
+        hidden = component("analytics")
         assert hidden.hidden
         history = db.session.execute(db.select(StatusChange).filter_by(component=hidden)).scalars()
         assert [h.status for h in history] == ["major_outage"]
 
         # Put back, it returns with the same public id and its history.
-        sync_components(load_config(write_config(HEAD + component("analytics", "Analytics"))))
-        back = db.session.execute(db.select(Component).filter_by(slug="analytics")).scalar_one()
+        sync_components(
+            load_config(write_config(config_toml(component_toml("analytics", "Analytics"))))
+        )
+        back = component("analytics")
         assert not back.hidden and back.code == original_code
 
 
@@ -72,10 +67,11 @@ def test_groups_become_parent_rows(app, write_config) -> None:
     with app.app_context():
         config = load_config(
             write_config(
-                HEAD
-                + component("eu", "Europe", "Regional workers")
-                + component("na", "North America", "Regional workers")
-                + component("api", "API")
+                config_toml(
+                    component_toml("eu", "Europe", group="Regional workers"),
+                    component_toml("na", "North America", group="Regional workers"),
+                    component_toml("api", "API"),
+                )
             )
         )
         sync_components(config)
@@ -89,10 +85,11 @@ def test_groups_become_parent_rows(app, write_config) -> None:
 
 def test_groups_with_non_latin_names_get_their_own_stable_slugs(app, write_config) -> None:
     path = write_config(
-        HEAD
-        + component("tokyo", "Tokyo edge", "日本")
-        + component("beijing", "Beijing edge", "中国")
-        + component("lisbon", "Lisbon edge", "Açores")
+        config_toml(
+            component_toml("tokyo", "Tokyo edge", group="日本"),
+            component_toml("beijing", "Beijing edge", group="中国"),
+            component_toml("lisbon", "Lisbon edge", group="Açores"),
+        )
     )
     config = load_config(path)
     slugs = [c.group_slug for c in config.components]
@@ -105,5 +102,5 @@ def test_groups_with_non_latin_names_get_their_own_stable_slugs(app, write_confi
         assert [(g.slug, g.name) for g in groups] == list(
             zip(slugs, ["日本", "中国", "Açores"], strict=True)
         )
-        tokyo = db.session.execute(db.select(Component).filter_by(slug="tokyo")).scalar_one()
+        tokyo = component("tokyo")
         assert tokyo.group.name == "日本"

@@ -7,48 +7,35 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from probes import Outcome, Result
 from statuspage.config import load_config
 from statuspage.engine import advance_maintenances, ingest
 from statuspage.staff import Actor, set_component_status
 from statuspage.store.db import db
 from statuspage.store.models import (
     AffectedComponent,
-    Component,
     Incident,
     IncidentUpdate,
     OpenAutomaticIncident,
     StatusChange,
 )
+from tests.factories import component, component_toml, config_toml, probe_result, probe_toml
 from tests.inert import component_status
 
 T0 = datetime(2026, 3, 2, 10, 2, tzinfo=UTC)
 INTERVAL = timedelta(seconds=60)
 
-CONFIG = """
-[site]
-name = "Capgo"
-url = "https://status.capgo.app"
-[defaults]
-interval_s = 60
-failures_to_open = 3
-successes_to_close = 2
-[[components]]
-slug = "live-updates"
-name = "Live Updates"
-[[components.probes]]
-name = "Update check"
-url = "https://plugin.capgo.app/updates"
-[[components.probes]]
-name = "Europe edge"
-url = "https://plugin.eu.capgo.app/ok"
-[[components]]
-slug = "analytics"
-name = "Analytics"
-[[components.probes]]
-name = "Stats ping"
-url = "https://plugin.capgo.app/stats"
-"""
+CONFIG = config_toml(
+    component_toml(
+        "live-updates",
+        "Live Updates",
+        probe_toml("Update check", "https://plugin.capgo.app/updates"),
+        probe_toml("Europe edge", "https://plugin.eu.capgo.app/ok"),
+    ),
+    component_toml(
+        "analytics", "Analytics", probe_toml("Stats ping", "https://plugin.capgo.app/stats")
+    ),
+    defaults={"interval_s": 60, "failures_to_open": 3, "successes_to_close": 2},
+)
 
 FAIL = {"down": (503, "HTTP 503, expected 200"), "degraded": (200, "slow: 4210 ms > 3000 ms")}
 
@@ -76,13 +63,12 @@ class Script:
         for key, outcome in outcomes.items():
             status, reason = FAIL.get(outcome, (200, ""))
             results.append(
-                Result(
-                    probe_key=key,
-                    component=key.split("/")[0],
+                probe_result(
+                    key,
+                    outcome,
                     location=location,
                     started_at=self.now,
                     latency_ms=120.0,
-                    outcome=Outcome(outcome),
                     http_status=status,
                     reason=reason,
                 )
@@ -102,10 +88,6 @@ STATS = "analytics/stats-ping"
 
 def both(outcome: str, edge: str | None = None) -> dict[str, str]:
     return {UPDATE: outcome, EDGE: edge or outcome}
-
-
-def component(slug: str) -> Component:
-    return db.session.execute(db.select(Component).filter_by(slug=slug)).scalar_one()
 
 
 def incidents(unresolved_only: bool = False) -> Sequence[Incident]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -14,56 +13,29 @@ from statuspage.cli import cli
 from statuspage.store.db import db
 from statuspage.store.models import Incident, OpenAutomaticIncident
 from tests.conftest import REPO_ROOT
+from tests.factories import UPDATE_CHECK, cli_env, component_toml, config_toml, probe_toml
 from tests.inert import component_status
-from tests.standin import CapgoStandIn
-
-CONFIG = """
-[site]
-name = "Capgo"
-url = "https://status.capgo.app"
-[defaults]
-timeout_s = 2
-failures_to_open = {failures}
-successes_to_close = {successes}
-[[components]]
-slug = "live-updates"
-name = "Live Updates"
-[[components.probes]]
-name = "Update check"
-method = "POST"
-url = "{base}/updates"
-json = {{ app_id = "com.capgo.statusprobe" }}
-expect_json = {{ error = ["no_new_version_available"] }}
-[[components.probes]]
-name = "Europe worker"
-url = "{base}/ok"
-[[components]]
-slug = "analytics"
-name = "Analytics"
-[[components.probes]]
-name = "Stats ping"
-method = "POST"
-url = "{base}/stats"
-"""
 
 
-@pytest.fixture
-def capgo() -> Iterator[CapgoStandIn]:
-    with CapgoStandIn() as standin:
-        yield standin
-
-
-def env_for(app, config_path) -> dict[str, str]:
-    return {
-        "STATUSPAGE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "STATUSPAGE_CONFIG": str(config_path),
-        "STATUSPAGE_LOCATION": "ci",
-    }
+def standin_config(base: str, failures: int, successes: int) -> str:
+    """Return a site probing the stand-in at `base`, opening and closing after these counts."""
+    return config_toml(
+        component_toml(
+            "live-updates",
+            "Live Updates",
+            probe_toml("Update check", f"{base}/updates", **UPDATE_CHECK),
+            probe_toml("Europe worker", f"{base}/ok"),
+        ),
+        component_toml(
+            "analytics", "Analytics", probe_toml("Stats ping", f"{base}/stats", method="POST")
+        ),
+        defaults={"timeout_s": 2, "failures_to_open": failures, "successes_to_close": successes},
+    )
 
 
 def test_outage_opens_and_resolves_through_probe_once(app, capgo, write_config) -> None:
-    config = write_config(CONFIG.format(base=capgo.url, failures=2, successes=2))
-    env = env_for(app, config)
+    config = write_config(standin_config(capgo.url, failures=2, successes=2))
+    env = cli_env(app, config, "ci")
     client = app.test_client()
 
     def probe_once() -> None:
@@ -90,9 +62,10 @@ def test_outage_opens_and_resolves_through_probe_once(app, capgo, write_config) 
     assert "<h1>All Systems Operational</h1>" in client.get("/").get_data(as_text=True)
 
 
+@pytest.mark.slow  # about 15 s: eight rounds of two `probe --once` processes at once
 def test_two_processes_never_open_two_incidents(app, capgo, write_config) -> None:
-    config = write_config(CONFIG.format(base=capgo.url, failures=1, successes=1))
-    env = os.environ | env_for(app, config)
+    config = write_config(standin_config(capgo.url, failures=1, successes=1))
+    env = os.environ | cli_env(app, config, "ci")
 
     def two_at_once() -> None:
         processes = [

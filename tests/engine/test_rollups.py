@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from probes import Outcome, Result
 from statuspage.config import load_config
 from statuspage.engine import record_results, roll_up_days
 from statuspage.reads.uptime import day_figures
@@ -14,12 +13,12 @@ from statuspage.rules.uptime import compose_timeline, coverage, uptime_percent
 from statuspage.store.db import db
 from statuspage.store.models import (
     AffectedComponent,
-    Component,
     ComponentDay,
     Incident,
     StatusChange,
 )
 from statuspage.vocabulary import ComponentStatus
+from tests.factories import component, component_toml, config_toml, probe_result, probe_toml
 
 OP, PART, MAJ, MAINT = (
     ComponentStatus.OPERATIONAL,
@@ -27,6 +26,9 @@ OP, PART, MAJ, MAINT = (
     ComponentStatus.MAJOR_OUTAGE,
     ComponentStatus.UNDER_MAINTENANCE,
 )
+
+
+UPDATE_CHECK = "live-updates/update-check"
 
 
 def at(hour: int, minute: int = 0, day: int = 2) -> datetime:
@@ -70,23 +72,14 @@ def test_compose_timeline(history, covered, maintenance, expected) -> None:
 @pytest.fixture
 def config_path(write_config):
     return write_config(
-        '[site]\nname = "Capgo"\nurl = "https://status.capgo.app"\n'
-        '[[components]]\nslug = "live-updates"\nname = "Live Updates"\n'
-        '[[components.probes]]\nname = "Update check"\nurl = "https://plugin.capgo.app/updates"\n'
-        '[[components]]\nslug = "analytics"\nname = "Analytics"\n'
-    )
-
-
-def result(moment: datetime) -> Result:
-    return Result(
-        probe_key="live-updates/update-check",
-        component="live-updates",
-        location="here",
-        started_at=moment,
-        latency_ms=100.0,
-        outcome=Outcome.UP,
-        http_status=200,
-        reason="",
+        config_toml(
+            component_toml(
+                "live-updates",
+                "Live Updates",
+                probe_toml("Update check", "https://plugin.capgo.app/updates"),
+            ),
+            component_toml("analytics", "Analytics"),
+        )
     )
 
 
@@ -94,9 +87,11 @@ def test_daily_figures_by_hand(app, config_path) -> None:
     """A day with no data at night, a one-hour probing gap, an outage and a maintenance."""
     config = load_config(config_path)
     with app.app_context():
-        live = db.session.execute(db.select(Component).filter_by(slug="live-updates")).scalar_one()
+        live = component("live-updates")
         minutes = [at(6) + timedelta(minutes=m) for m in range(12 * 60)]
-        record_results([result(m) for m in minutes if not at(9) <= m < at(10)])
+        record_results(
+            [probe_result(UPDATE_CHECK, started_at=m) for m in minutes if not at(9) <= m < at(10)]
+        )
         for moment, status in [
             (at(6), OP),
             (at(11), MAJ),

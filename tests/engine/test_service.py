@@ -8,62 +8,64 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-import pytest
 from click.testing import CliRunner
 
-from probes import Outcome, Result
 from statuspage.cli import cli
 from statuspage.engine import prune, record_results, roll_up
 from statuspage.store.db import db
 from statuspage.store.models import ProbeResult, ProbeRollup
+from statuspage.web import health
 from tests.conftest import REPO_ROOT, stored_bytes
+from tests.factories import (
+    UPDATE_CHECK,
+    cli_env,
+    component_toml,
+    config_toml,
+    minutes_ago,
+    probe_result,
+    probe_toml,
+)
 from tests.standin import HANG, NOT_JSON, REDIRECT_LOOP, CapgoStandIn, json_body, slow, unused_port
 
-SITE = '[site]\nname = "Capgo"\nurl = "https://status.capgo.app"\n'
 SECRET = "sk-live-7f3a9c0d1e2b4a6f"
-
-
-@pytest.fixture
-def capgo() -> Iterator[CapgoStandIn]:
-    with CapgoStandIn() as standin:
-        yield standin
-
-
-def probe(name: str, url: str, extra: str = "") -> str:
-    return f'[[components.probes]]\nname = "{name}"\nurl = "{url}"\n{extra}'
+OK_JSON = {"expect_json": {"status": "ok"}}
 
 
 def standin_config(base: str, refused: str) -> str:
     """Return a config whose probes each meet one way a server fails."""
-    return (
-        SITE
+    return config_toml(
+        component_toml(
+            "live-updates",
+            "Live Updates",
+            probe_toml(
+                "Update check",
+                f"{base}/updates",
+                **UPDATE_CHECK,
+                degraded_status=[429],
+            ),
+            probe_toml("Worker", f"{base}/ok", **OK_JSON),
+            probe_toml("Hanging", f"{base}/hang"),
+            probe_toml("Slow", f"{base}/latency", degraded_ms=300, timeout_s=5),
+            probe_toml("Refused", refused),
+            probe_toml("Not JSON", f"{base}/notjson", **OK_JSON),
+            probe_toml("Loop", f"{base}/loop"),
+        ),
+        component_toml(
+            "analytics",
+            "Analytics",
+            probe_toml("Stats", f"{base}/stats", **OK_JSON),
+            probe_toml(
+                "Keyed",
+                f"{base}/app",
+                headers={"authorization": "${NO_SUCH_KEY_FOR_TESTS}"},
+                requires_env=["NO_SUCH_KEY_FOR_TESTS"],
+            ),
+        ),
         # Healthy probes get a generous degraded_ms: a loaded CI machine must not slow them
         # past it. The slow probe gets a low one and a timeout well past its delay.
-        + "[defaults]\ntimeout_s = 1\ndegraded_ms = 2000\n"
-        + '[[components]]\nslug = "live-updates"\nname = "Live Updates"\n'
-        + probe(
-            "Update check",
-            f"{base}/updates",
-            'method = "POST"\njson = { app_id = "com.capgo.statusprobe" }\n'
-            'expect_json = { error = ["no_new_version_available"] }\ndegraded_status = [429]\n',
-        )
-        + probe("Worker", f"{base}/ok", 'expect_json = { status = "ok" }\n')
-        + probe("Hanging", f"{base}/hang")
-        + probe("Slow", f"{base}/latency", "degraded_ms = 300\ntimeout_s = 5\n")
-        + probe("Refused", refused)
-        + probe("Not JSON", f"{base}/notjson", 'expect_json = { status = "ok" }\n')
-        + probe("Loop", f"{base}/loop")
-        + '[[components]]\nslug = "analytics"\nname = "Analytics"\n'
-        + probe("Stats", f"{base}/stats", 'expect_json = { status = "ok" }\n')
-        + probe(
-            "Keyed",
-            f"{base}/app",
-            'headers = { authorization = "${NO_SUCH_KEY_FOR_TESTS}" }\n'
-            'requires_env = ["NO_SUCH_KEY_FOR_TESTS"]\n',
-        )
+        defaults={"timeout_s": 1, "degraded_ms": 2000},
     )
 
 
@@ -88,22 +90,17 @@ def misbehave(capgo: CapgoStandIn) -> None:
     capgo.set("/stats", json_body({"status": "broken"}))
 
 
-def cli_env(app, config_path) -> dict[str, str]:
-    return {
-        "STATUSPAGE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "STATUSPAGE_CONFIG": str(config_path),
-        "STATUSPAGE_LOCATION": "test-location",
-    }
-
-
 def test_probe_once_records_and_prints_every_failure_kind(app, capgo, write_config) -> None:
     misbehave(capgo)
     config = write_config(standin_config(capgo.url, f"http://127.0.0.1:{unused_port()}/ok"))
     started = time.monotonic()
-    result = CliRunner().invoke(cli, ["probe", "--once"], env=cli_env(app, config))
+    result = CliRunner().invoke(cli, ["probe", "--once"], env=cli_env(app, config, "test-location"))
     elapsed = time.monotonic() - started
     assert result.exit_code == 0, result.output
-    assert elapsed < 5  # probes run in parallel: one timeout, not one per hanging probe
+    # The hanging probe is cut off at the 1 s of [defaults]: the run ends in a few seconds, with
+    # room for a loaded machine, where the 10 s default timeout alone would pass this bound.
+    # (That probes run side by side is tests/probes/test_runner.py's to prove.)
+    assert elapsed < 8
 
     with app.app_context():
         rows = {r.probe_key: r for r in db.session.execute(db.select(ProbeResult)).scalars()}
@@ -125,18 +122,22 @@ def test_probe_once_records_and_prints_every_failure_kind(app, capgo, write_conf
 def test_secret_appears_nowhere(app, capgo, write_config, caplog, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("PROBE_SECRET_FOR_TESTS", SECRET)
     config = write_config(
-        SITE
-        + '[[components]]\nslug = "app-management"\nname = "App Management"\n'
-        + probe(
-            "App listing",
-            f"{capgo.url}/app?key=${{PROBE_SECRET_FOR_TESTS}}",
-            'headers = { authorization = "${PROBE_SECRET_FOR_TESTS}" }\n'
-            'json = { token = "${PROBE_SECRET_FOR_TESTS}" }\n',
+        config_toml(
+            component_toml(
+                "app-management",
+                "App Management",
+                probe_toml(
+                    "App listing",
+                    f"{capgo.url}/app?key=${{PROBE_SECRET_FOR_TESTS}}",
+                    headers={"authorization": "${PROBE_SECRET_FOR_TESTS}"},
+                    json={"token": "${PROBE_SECRET_FOR_TESTS}"},
+                ),
+                probe_toml("Down one", f"{capgo.url}/down?key=${{PROBE_SECRET_FOR_TESTS}}"),
+            )
         )
-        + probe("Down one", f"{capgo.url}/down?key=${{PROBE_SECRET_FOR_TESTS}}")
     )
     capgo.set("/down", 500)
-    env = cli_env(app, config) | {"PROBE_SECRET_FOR_TESTS": SECRET}
+    env = cli_env(app, config, "test-location") | {"PROBE_SECRET_FOR_TESTS": SECRET}
     caplog.set_level(logging.DEBUG)
     outputs = [
         CliRunner().invoke(cli, ["probe", "--once"], env=env).output,
@@ -157,15 +158,15 @@ def test_secret_appears_nowhere(app, capgo, write_config, caplog, monkeypatch, t
 
 def test_probe_process_records_on_schedule_and_stops_on_sigterm(app, capgo, write_config) -> None:
     config = write_config(
-        SITE
-        + "[defaults]\ninterval_s = 1\ntimeout_s = 1\n"
-        + '[[components]]\nslug = "live-updates"\nname = "Live Updates"\n'
-        + probe("Worker", f"{capgo.url}/ok")
+        config_toml(
+            component_toml("live-updates", "Live Updates", probe_toml("Worker", f"{capgo.url}/ok")),
+            defaults={"interval_s": 1, "timeout_s": 1},
+        )
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "statuspage", "probe"],
         cwd=REPO_ROOT,
-        env=os.environ | cli_env(app, config),
+        env=os.environ | cli_env(app, config, "test-location"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -187,28 +188,8 @@ def test_probe_process_records_on_schedule_and_stops_on_sigterm(app, capgo, writ
     assert count >= 3
 
 
-def make_result(
-    minutes_ago: float,
-    outcome: str = "up",
-    latency: float | None = 100.0,
-    now: datetime | None = None,
-    key: str = "live-updates/worker",
-) -> Result:
-    now = now or datetime.now(UTC)
-    return Result(
-        probe_key=key,
-        component="live-updates",
-        location="here",
-        started_at=now - timedelta(minutes=minutes_ago),
-        latency_ms=latency,
-        outcome=Outcome(outcome),
-        http_status=200 if outcome != "down" else 503,
-        reason="",
-    )
-
-
 def test_a_result_delivered_twice_is_stored_once(app) -> None:
-    result = make_result(1)
+    result = probe_result(started_at=minutes_ago(1))
     with app.app_context():
         assert len(record_results([result])) == 1
         assert record_results([result, result]) == []
@@ -217,10 +198,17 @@ def test_a_result_delivered_twice_is_stored_once(app) -> None:
 
 def test_rollups_are_idempotent_and_survive_pruning(app) -> None:
     now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-    day_before = [make_result(24 * 60 + m, now=now, latency=float(10 * (m + 1))) for m in range(10)]
+    day_before = [
+        probe_result(started_at=minutes_ago(24 * 60 + m, now), latency_ms=float(10 * (m + 1)))
+        for m in range(10)
+    ]
     old = [
-        make_result(40 * 24 * 60, "down", None, now=now),
-        make_result(40 * 24 * 60 - 1, "degraded", 4000.0, now=now),
+        probe_result(
+            outcome="down", started_at=minutes_ago(40 * 24 * 60, now), latency_ms=None, reason=""
+        ),
+        probe_result(
+            outcome="degraded", started_at=minutes_ago(40 * 24 * 60 - 1, now), latency_ms=4000.0
+        ),
     ]
     with app.app_context():
         record_results([*day_before, *old])
@@ -243,16 +231,18 @@ def test_rollups_are_idempotent_and_survive_pruning(app) -> None:
     assert deleted == 2 and remaining == 10
 
 
-def test_healthz_reports_result_age_and_stalls(app, client) -> None:
+def test_healthz_reports_result_age_and_stalls(app, client, monkeypatch) -> None:
+    now = datetime.now(UTC)
+    monkeypatch.setattr(health, "utcnow", lambda: now)  # ages are exact, however slow the run
     with app.app_context():
-        record_results([make_result(0.5)])
+        record_results([probe_result(started_at=minutes_ago(0.5, now))])
     body = client.get("/healthz").get_json()
-    assert body["status"] == "ok" and 25 <= body["newest_result_age_s"] <= 40
+    assert body["status"] == "ok" and body["newest_result_age_s"] == 30
     with app.app_context():
         db.session.execute(db.delete(ProbeResult))
         db.session.commit()
         # The default probes run every 60 s: stalled after three intervals.
-        record_results([make_result(3.5)])
+        record_results([probe_result(started_at=minutes_ago(3.5, now))])
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["probes"].startswith("stalled")

@@ -6,11 +6,13 @@ import json
 from datetime import timedelta
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from statuspage import create_app
 from statuspage.config import ConfigError
 from statuspage.notify import alerts, outbox, outcomes
 from statuspage.notify.delivery import Deliverer
+from statuspage.observe.site import scrape
 from statuspage.staff.accounts import create_user
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import ProbeState, Subscriber
@@ -231,3 +233,32 @@ def test_housekeeping_forgets_old_deliveries_and_unconfirmed_addresses(app, clie
         assert db.session.execute(db.select(NotificationEvent)).scalars().all() == []
         emails = db.session.execute(db.select(Subscriber.email)).scalars().all()
     assert emails == ["ann@example.com"]
+
+
+def test_metrics_count_the_outbox_by_channel_and_state(app, client, smtp) -> None:
+    def scraped() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        with app.app_context():
+            text = scrape(app.config["STATUS"]).decode()
+        return {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        }
+
+    waiting = "statuspage_notifications_oldest_pending_seconds"
+    confirmed(app, client, smtp, "ann@example.com")  # the confirmation mail, sent
+    assert scraped()["statuspage_notifications", (("channel", "email"), ("state", "sent"))] == 1
+    assert scraped()[waiting, ()] == 0
+    open_incident(app)
+    with app.app_context():
+        (event,) = outbox.events_to_fan_out()
+        outbox.fan_out(event, app.config["STATUS"], utcnow())
+    pending = scraped()
+    assert pending["statuspage_notifications", (("channel", "email"), ("state", "pending"))] == 1
+    assert pending[waiting, ()] >= 0
+    deliver(app)
+    sent = scraped()
+    assert sent["statuspage_notifications", (("channel", "email"), ("state", "sent"))] == 2
+    assert sent["statuspage_notifications", (("channel", "email"), ("state", "pending"))] == 0
+    assert sent[waiting, ()] == 0
+    assert "ann@example.com" not in repr(sent)  # counts only, never an address

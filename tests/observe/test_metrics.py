@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -22,10 +21,10 @@ from statuspage.observe.probes import LATENCY_BUCKETS, metrics_port, stop
 from statuspage.store.db import db
 from statuspage.store.models import ProbeResult
 from tests.conftest import REPO_ROOT
-from tests.standin import CapgoStandIn, slow, unused_port
+from tests.factories import cli_env, component_toml, config_toml, probe_toml
+from tests.standin import slow, unused_port
 
 TOKEN = "metrics-token-for-tests-5f2c9e"
-SITE = '[site]\nname = "Capgo"\nurl = "https://status.capgo.app"\n'
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -42,22 +41,19 @@ def value(scrape: dict, name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-def capgo() -> Iterator[CapgoStandIn]:
-    with CapgoStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
 def config_path(capgo, write_config):
     """Live Updates: one probe up (slowed a little), one down; Analytics: one up."""
     return write_config(
-        SITE
-        + "[defaults]\ntimeout_s = 2\ndegraded_ms = 1500\nfailures_to_open = 1\n"
-        + '[[components]]\nslug = "live-updates"\nname = "Live Updates"\n'
-        + f'[[components.probes]]\nname = "Worker"\nurl = "{capgo.url}/latency"\n'
-        + f'[[components.probes]]\nname = "Broken"\nurl = "{capgo.url}/broken"\n'
-        + '[[components]]\nslug = "analytics"\nname = "Analytics"\n'
-        + f'[[components.probes]]\nname = "Stats"\nurl = "{capgo.url}/ok"\n'
+        config_toml(
+            component_toml(
+                "live-updates",
+                "Live Updates",
+                probe_toml("Worker", f"{capgo.url}/latency"),
+                probe_toml("Broken", f"{capgo.url}/broken"),
+            ),
+            component_toml("analytics", "Analytics", probe_toml("Stats", f"{capgo.url}/ok")),
+            defaults={"timeout_s": 2, "degraded_ms": 1500, "failures_to_open": 1},
+        )
     )
 
 
@@ -284,18 +280,17 @@ def test_the_probe_process_serves_its_metrics_on_the_configured_port(
 ) -> None:
     port = unused_port()
     config = write_config(
-        SITE
-        + "[defaults]\ninterval_s = 1\ntimeout_s = 1\n"
-        + '[[components]]\nslug = "analytics"\nname = "Analytics"\n'
-        + f'[[components.probes]]\nname = "Stats"\nurl = "{capgo.url}/ok"\n',
+        config_toml(
+            component_toml("analytics", "Analytics", probe_toml("Stats", f"{capgo.url}/ok")),
+            defaults={"interval_s": 1, "timeout_s": 1},
+        ),
         name="every-second.toml",
     )
-    env = os.environ | {
-        "STATUSPAGE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "STATUSPAGE_CONFIG": str(config),
-        "STATUSPAGE_LOCATION": "test-location",
-        "STATUSPAGE_PROBE_METRICS_PORT": str(port),
-    }
+    env = (
+        os.environ
+        | cli_env(app, config, "test-location")
+        | {"STATUSPAGE_PROBE_METRICS_PORT": str(port)}
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "statuspage", "probe"],
         cwd=REPO_ROOT,

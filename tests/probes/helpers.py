@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from probes import Outcome, ProbeDefinition, Result, run_probe
 from probes.transport import format_seconds
+from tests.factories import probe_result
 
 UPDATE_REQUEST = {
     "app_id": "com.example.app",
@@ -87,22 +87,6 @@ UPDATE = "live-updates/update-check"
 WORKER = "live-updates/worker"
 
 
-def result(
-    key: str = WORKER,
-    outcome: str = "up",
-    location: str = "eu",
-    started_at: datetime | None = None,
-    **fields: Any,
-) -> Result:
-    """Return a result of ``key`` from ``location``: up, or down with HTTP 503 (started now)."""
-    values: dict[str, Any] = {
-        "probe_key": key,
-        "component": key.split("/")[0],
-        "location": location,
-        "started_at": started_at or datetime.now(UTC),
-        "latency_ms": 100.0,
-        "outcome": Outcome(outcome),
-        "http_status": 200 if outcome == "up" else 503,
-        "reason": "" if outcome == "up" else "HTTP 503, expected 200",
-    }
-    return Result(**(values | fields))
+def result(key: str = WORKER, outcome: str = "up", location: str = "eu", **fields: Any) -> Result:
+    """Return tests.factories.probe_result's result, from the agent tests' "eu" by default."""
+    return probe_result(key, outcome, location=location, **fields)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from statuspage.reads.incidents import (
     duration,
@@ -22,20 +19,16 @@ from statuspage.reads.serializers import incident_json, snapshot
 from statuspage.store.db import db
 from statuspage.store.models import (
     AffectedComponent,
-    Component,
     Incident,
     IncidentUpdate,
     UpdateComponentChange,
 )
 from statuspage.vocabulary import MaintenanceStatus
+from tests.factories import add_incident, component, component_toml, config_toml, statements_run
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 SECOND = timedelta(seconds=1)
-
-
-def component(slug: str) -> Component:
-    return db.session.execute(db.select(Component).filter_by(slug=slug)).scalar_one()
 
 
 def add(
@@ -46,24 +39,20 @@ def add(
     slugs: tuple[str, ...] = (),
     **fields,
 ) -> Incident:
-    """Add an incident (or maintenance) with one update per status, a minute apart."""
-    incident = Incident(name=name, kind=kind, status=statuses[-1], started_at=start, **fields)
-    for number, status in enumerate(statuses):
-        at = start + timedelta(minutes=number)
-        incident.updates.append(
-            IncidentUpdate(status=status, body=status, created_at=at, display_at=at)
-        )
-    for slug in slugs:
-        incident.affected.append(
-            AffectedComponent(component=component(slug), status="major_outage")
-        )
-        incident.updates[0].changes.append(
-            UpdateComponentChange(
-                component=component(slug), old_status="operational", new_status="major_outage"
-            )
-        )
-    db.session.add(incident)
-    return incident
+    """Add an incident (or maintenance) with one system update per status, a minute apart."""
+    # Impact "none" is the column's default; each affected component's outage is recorded.
+    return add_incident(
+        name,
+        kind=kind,
+        impact="none",
+        started_at=start,
+        updates=[(status, status) for status in statuses],
+        every=timedelta(minutes=1),
+        affected=[(slug, "major_outage") for slug in slugs],
+        changes=True,
+        author=None,
+        **fields,
+    )
 
 
 def add_maintenance(name: str, start: datetime, status: str = "scheduled", **fields) -> Incident:
@@ -76,20 +65,6 @@ def add_maintenance(name: str, start: datetime, status: str = "scheduled", **fie
         scheduled_until=start + HOUR,
         **fields,
     )
-
-
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_timeline_is_newest_first_and_labelled(app) -> None:
@@ -145,9 +120,12 @@ class TestGroup:
     @pytest.fixture
     def config_path(self, write_config):
         return write_config(
-            '[site]\nname = "Acme"\nurl = "https://status.acme.test"\n'
-            '[[components]]\nslug = "api"\nname = "API"\ngroup = "Core"\n'
-            '[[components]]\nslug = "docs"\nname = "Docs"\n'
+            config_toml(
+                component_toml("api", "API", group="Core"),
+                component_toml("docs", "Docs"),
+                name="Acme",
+                url="https://status.acme.test",
+            )
         )
 
     def test_a_groups_incidents_include_its_members(self, app) -> None:
@@ -256,7 +234,7 @@ def test_serializing_a_page_of_incidents_costs_a_fixed_number_of_queries(app) ->
                 )
             db.session.commit()
             db.session.expire_all()
-            with count_queries() as statements:
+            with statements_run(app) as statements:
                 snap = snapshot()
                 rows, _ = list_incidents()
                 for row in rows:

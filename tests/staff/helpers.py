@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from statuspage import staff
 from statuspage.reads.status import shown_statuses
 from statuspage.store.db import db
-from statuspage.store.models import AuditEntry, Component, Incident, IncidentUpdate, UpdateRevision
+from statuspage.store.models import AuditEntry, Incident, IncidentUpdate, UpdateRevision
+from tests.factories import component
 
 ALICE = staff.Actor("alice@capgo.app")
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -23,8 +24,8 @@ def counts() -> tuple[int, ...]:
 
 def shown(slug: str, now: datetime = NOW) -> str:
     """Return the status the public sees for a component at `now`."""
-    component = db.session.execute(db.select(Component).filter_by(slug=slug)).scalar_one()
-    return shown_statuses([component], now)[component.id].value
+    row = component(slug)
+    return shown_statuses([row], now)[row.id].value
 
 
 def open_incident(app, **overrides):

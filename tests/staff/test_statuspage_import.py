@@ -14,14 +14,14 @@ from statuspage.staff.statuspage_fetch import Fetcher, FetchError
 from statuspage.staff.statuspage_import import read_remote
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import AuditEntry, Incident, IncidentUpdate, UpdateRevision
+from tests.factories import component_toml, config_toml
 from tests.standin import HANG, HUGE, CapgoStandIn, json_body, status, trickle
 
 RECORDING = Path(__file__).parent / "statuspage_recording"
-SITE = (
-    '[site]\nname = "Capgo"\nurl = "https://status.capgo.app"\n'
-    '[[components]]\nslug = "api"\nname = "API"\n'
-    '[[components]]\nslug = "web-app"\nname = "Web app"\n'
-    '[[components]]\nslug = "docs"\nname = "Docs"\n'
+SITE = config_toml(
+    component_toml("api", "API"),
+    component_toml("web-app", "Web app"),
+    component_toml("docs", "Docs"),
 )
 MAP = '[components]\n"Website" = "web-app"\n"Status Widgets" = ""\n'
 LOCAL_NAMES = {"API": "API", "Website": "Web app"}

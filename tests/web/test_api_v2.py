@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from statuspage.reads.serializers import incident_json, page_id
 from statuspage.store.db import db
-from statuspage.store.models import (
-    AffectedComponent,
-    Component,
-    ComponentDay,
-    Incident,
-    IncidentUpdate,
-    StatusChange,
-    UpdateComponentChange,
-)
+from statuspage.store.models import ComponentDay
+from tests.factories import add_incident, component, set_status
 from tests.web.pages import GROUP_IN_PARIS
 
 ENDPOINTS = {
@@ -87,6 +81,7 @@ INCIDENT_STATUSES = {"investigating", "identified", "monitoring", "resolved", "p
 MAINTENANCE_STATUSES = {"scheduled", "in_progress", "verifying", "completed"}
 ID = re.compile(r"^[a-z0-9]{12}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)$")
+HALF_HOUR = timedelta(minutes=30)
 QUIET_END = (
     '"incidents":[],"scheduled_maintenances":[],'
     '"status":{"indicator":"none","description":"All Systems Operational"}}'
@@ -151,8 +146,8 @@ def check_incident(incident: dict, pid: str, maintenance: bool) -> None:
             assert change["new_status"] in COMPONENT_STATUSES
     created = [u["created_at"] for u in incident["incident_updates"]]
     assert created == sorted(created, reverse=True)
-    for component in incident["components"]:
-        check_component(component, pid)
+    for listed in incident["components"]:
+        check_component(listed, pid)
 
 
 def check_everything(client) -> dict[str, dict]:
@@ -170,8 +165,8 @@ def check_everything(client) -> dict[str, dict]:
         if "status" in data:
             assert set(data["status"]) == {"indicator", "description"}
             assert data["status"]["indicator"] in INDICATORS
-        for component in data.get("components", []):
-            check_component(component, pid)
+        for listed in data.get("components", []):
+            check_component(listed, pid)
         for incident in data.get("incidents", []):
             check_incident(incident, pid, maintenance=False)
         for maintenance in data.get("scheduled_maintenances", []):
@@ -180,74 +175,38 @@ def check_everything(client) -> dict[str, dict]:
     return payloads
 
 
-def component(slug: str) -> Component:
-    return db.session.execute(db.select(Component).filter_by(slug=slug)).scalar_one()
-
-
-def set_status(slug: str, status: str, at: datetime | None = None) -> None:
-    """Give a component an automatic status, as the engine records it."""
-    row = component(slug)
-    row.automatic_status = status
-    db.session.add(
-        StatusChange(component=row, status=status, cause="probe", at=at or datetime.now(UTC))
-    )
-
-
-def add_incident(
-    name: str,
+def story(
     status: str = "resolved",
     *,
     started_at: datetime | None = None,
-    slug: str | None = None,
     body: str = "Something happened.",
-) -> Incident:
-    started_at = started_at or datetime.now(UTC) - timedelta(hours=2)
-    incident = Incident(name=name, status=status, impact="minor", started_at=started_at)
-    first = IncidentUpdate(
-        status="investigating", body=body, created_at=started_at, display_at=started_at
-    )
-    incident.updates.append(first)
-    if slug:
-        incident.affected.append(
-            AffectedComponent(component=component(slug), status="major_outage")
-        )
-        first.changes.append(
-            UpdateComponentChange(
-                component=component(slug), old_status="operational", new_status="major_outage"
-            )
-        )
-    if status != "investigating":
-        later = started_at + timedelta(minutes=30)
-        incident.updates.append(
-            IncidentUpdate(status=status, body="Later.", created_at=later, display_at=later)
-        )
-    if status == "resolved":
-        incident.resolved_at = started_at + timedelta(minutes=30)
-    db.session.add(incident)
-    return incident
+) -> dict[str, Any]:
+    """Return add_incident's options for an incident as these tests have one: investigated
+    (with `body`) at `started_at`, by default two hours ago, then at `status` half an hour on."""
+    start = started_at or datetime.now(UTC) - timedelta(hours=2)
+    later = [] if status == "investigating" else [(status, "Later.")]
+    return {
+        "status": status,
+        "started_at": start,
+        "resolved_at": start + HALF_HOUR if status == "resolved" else None,
+        "updates": [("investigating", body), *later],
+        "every": HALF_HOUR,
+        "changes": True,
+        "author": None,
+    }
 
 
-def add_maintenance(
-    name: str, start: datetime, hours: float = 1, status: str = "scheduled", slug: str = ""
-) -> Incident:
-    maintenance = Incident(
-        name=name,
-        kind="maintenance",
-        status=status,
-        impact="maintenance",
-        started_at=start - timedelta(days=1),
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=hours),
-    )
-    maintenance.updates.append(
-        IncidentUpdate(status="scheduled", body="Planned.", created_at=start - timedelta(days=1))
-    )
-    if slug:
-        maintenance.affected.append(
-            AffectedComponent(component=component(slug), status="under_maintenance")
-        )
-    db.session.add(maintenance)
-    return maintenance
+def planned(start: datetime, status: str = "scheduled") -> dict[str, Any]:
+    """Return add_incident's options for an hour of maintenance from `start`, announced a day
+    before (the announcement's display time is left to its column's default)."""
+    announced = {"status": "scheduled", "body": "Planned.", "created_at": start - timedelta(days=1)}
+    return {
+        "kind": "maintenance",
+        "status": status,
+        "scheduled_for": start,
+        "updates": [announced],
+        "author": None,
+    }
 
 
 def test_every_endpoint_on_an_empty_database(client) -> None:
@@ -281,7 +240,7 @@ def test_page_object(client) -> None:
 def test_timestamps_have_milliseconds_and_z_in_utc(app, client) -> None:
     moment = datetime(2026, 2, 15, 13, 14, 17, 744000, tzinfo=UTC)
     with app.app_context():
-        add_incident("Slow", started_at=moment)
+        add_incident("Slow", **story(started_at=moment))
         db.session.commit()
     incident = client.get("/api/v2/incidents.json").get_json()["incidents"][0]
     assert incident["started_at"] == "2026-02-15T13:14:17.744Z"
@@ -291,9 +250,9 @@ def test_timestamps_have_milliseconds_and_z_in_utc(app, client) -> None:
 def test_incident_endpoints_never_list_maintenance(app, client) -> None:
     now = datetime.now(UTC)
     with app.app_context():
-        add_incident("Real outage", "investigating")
-        add_maintenance("Active work", now - timedelta(minutes=5))
-        add_maintenance("Planned work", now + timedelta(days=1))
+        add_incident("Real outage", **story("investigating"))
+        add_incident("Active work", **planned(now - timedelta(minutes=5)))
+        add_incident("Planned work", **planned(now + timedelta(days=1)))
         db.session.commit()
     for path in ("/api/v2/incidents.json", "/api/v2/incidents/unresolved.json"):
         names = [i["name"] for i in client.get(path).get_json()["incidents"]]
@@ -308,7 +267,7 @@ def test_incident_endpoints_never_list_maintenance(app, client) -> None:
 def test_unresolved_lists_only_open_incidents(app, client) -> None:
     with app.app_context():
         for status in ("investigating", "identified", "monitoring", "resolved", "postmortem"):
-            add_incident(f"Incident {status}", status)
+            add_incident(f"Incident {status}", **story(status))
         db.session.commit()
     incidents = client.get("/api/v2/incidents/unresolved.json").get_json()["incidents"]
     assert {i["status"] for i in incidents} == {"investigating", "identified", "monitoring"}
@@ -319,7 +278,9 @@ def test_unresolved_lists_only_open_incidents(app, client) -> None:
 def test_incident_details(app, client) -> None:
     with app.app_context():
         incident = add_incident(
-            "Update checks failing", "identified", slug="live-updates", body="We *look*."
+            "Update checks failing",
+            **story("identified", body="We *look*."),
+            affected=["live-updates"],
         )
         db.session.commit()
         code, live_updates = incident.code, component("live-updates").code
@@ -348,11 +309,11 @@ def test_incident_details(app, client) -> None:
 def test_maintenance_status_follows_the_clock(app, client) -> None:
     now = datetime.now(UTC)
     with app.app_context():
-        add_maintenance("Upcoming", now + timedelta(days=2), slug="analytics")
-        add_maintenance("Running", now - timedelta(minutes=10), slug="analytics")
-        add_maintenance("Verifying", now - timedelta(minutes=10), status="verifying")
+        add_incident("Upcoming", **planned(now + timedelta(days=2)), affected=["analytics"])
+        add_incident("Running", **planned(now - timedelta(minutes=10)), affected=["analytics"])
+        add_incident("Verifying", **planned(now - timedelta(minutes=10), "verifying"))
         # Stored as scheduled, but its window is over: no process needs to have moved it.
-        add_maintenance("Over", now - timedelta(days=3))
+        add_incident("Over", **planned(now - timedelta(days=3)))
         db.session.commit()
     payloads = check_everything(client)
 
@@ -415,7 +376,7 @@ def test_start_date_is_the_day_of_first_data(app, client) -> None:
 
 def test_incident_json_is_self_contained(app) -> None:
     with app.app_context():
-        incident = add_incident("Alone", "investigating", slug="analytics")
+        incident = add_incident("Alone", **story("investigating"), affected=["analytics"])
         db.session.commit()
         data = incident_json(incident)
     assert set(data) == INCIDENT_KEYS
@@ -431,7 +392,8 @@ class TestPaging:
         start = datetime(2026, 1, 1, tzinfo=UTC)
         with app.app_context():
             rows = [
-                add_incident(f"#{n}", started_at=start + timedelta(minutes=n)) for n in range(120)
+                add_incident(f"#{n}", **story(started_at=start + timedelta(minutes=n)))
+                for n in range(120)
             ]
             db.session.commit()
             return [row.code for row in reversed(rows)]
@@ -507,11 +469,11 @@ class TestGroupsAndZone:
     def test_everything_with_incidents_and_maintenance(self, app, client) -> None:
         now = datetime.now(UTC)
         with app.app_context():
-            add_incident("Old", started_at=now - timedelta(days=3), slug="api")
-            add_incident("Ongoing", "monitoring", slug="web")
-            add_maintenance("Upcoming", now + timedelta(days=1), slug="docs")
-            add_maintenance("Active", now - timedelta(minutes=5), slug="api")
-            add_maintenance("Done", now - timedelta(days=2), status="completed")
+            add_incident("Old", **story(started_at=now - timedelta(days=3)), affected=["api"])
+            add_incident("Ongoing", **story("monitoring"), affected=["web"])
+            add_incident("Upcoming", **planned(now + timedelta(days=1)), affected=["docs"])
+            add_incident("Active", **planned(now - timedelta(minutes=5)), affected=["api"])
+            add_incident("Done", **planned(now - timedelta(days=2), "completed"))
             db.session.commit()
         payloads = check_everything(client)
         assert payloads["/api/v2/summary.json"]["status"]["indicator"] != "none"
@@ -519,8 +481,8 @@ class TestGroupsAndZone:
     def test_timestamps_carry_the_sites_offset(self, app, client) -> None:
         winter = datetime(2026, 2, 15, 13, 14, 17, 744000, tzinfo=UTC)
         with app.app_context():
-            add_incident("Winter", started_at=winter)
-            add_incident("Summer", started_at=datetime(2026, 7, 1, 10, 0, tzinfo=UTC))
+            add_incident("Winter", **story(started_at=winter))
+            add_incident("Summer", **story(started_at=datetime(2026, 7, 1, 10, 0, tzinfo=UTC)))
             db.session.commit()
         incidents = client.get("/api/v2/incidents.json").get_json()["incidents"]
         starts = {i["name"]: i["started_at"] for i in incidents}
@@ -534,7 +496,7 @@ class TestGroupsAndZone:
 def test_hostile_text_is_sent_as_json(app, client) -> None:
     body = "<img src=x onerror=alert(1)> [x](javascript:alert(1)) <iframe></iframe>"
     with app.app_context():
-        add_incident("<script>alert(1)</script>", "investigating", body=body)
+        add_incident("<script>alert(1)</script>", **story("investigating", body=body))
         db.session.commit()
     for path in ("/api/v2/incidents.json", "/api/v2/summary.json"):
         response = client.get(path)
@@ -570,7 +532,9 @@ def test_website_status_indicator(app, client, statuses, indicator) -> None:
 
 def test_website_status_maintenance_from_the_clock(app, client) -> None:
     with app.app_context():
-        add_maintenance("Work", datetime.now(UTC) - timedelta(minutes=1), slug="analytics")
+        add_incident(
+            "Work", **planned(datetime.now(UTC) - timedelta(minutes=1)), affected=["analytics"]
+        )
         db.session.commit()
     assert client.get("/status.json").get_json()["indicator"] == "maintenance"
 

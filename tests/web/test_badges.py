@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
 
 import pytest
 
 from statuspage.store.db import db
-from statuspage.store.models import Component, StatusChange
+from tests.factories import component_toml, config_toml, set_status
 
 SVG = "{http://www.w3.org/2000/svg}"
 COLOURS = {
@@ -18,14 +17,6 @@ COLOURS = {
     "major_outage": ("Major Outage", "#e74c3c"),
     "under_maintenance": ("Under Maintenance", "#3498db"),
 }
-
-
-def set_status(slug: str, status: str) -> None:
-    component = db.session.execute(db.select(Component).filter_by(slug=slug)).scalar_one()
-    component.automatic_status = status
-    db.session.add(
-        StatusChange(component=component, status=status, cause="probe", at=datetime.now(UTC))
-    )
 
 
 def badge(client, path: str, status: int = 200) -> tuple[list[str], set[str]]:
@@ -83,12 +74,11 @@ class TestHostileNames:
     @pytest.fixture
     def config_path(self, write_config):
         return write_config(
-            "[site]\n"
-            "name = '<svg onload=alert(1)>'\n"
-            'url = "https://status.acme.test"\n'
-            "[[components]]\n"
-            'slug = "api"\n'
-            f"name = '{self.NAME}'\n"
+            config_toml(
+                component_toml("api", self.NAME),
+                name="<svg onload=alert(1)>",
+                url="https://status.acme.test",
+            )
         )
 
     def test_component_badge(self, client) -> None:

@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from statuspage import MAX_FORM_BYTES
-from tests.probes.agent.site import LiveSite
 
 GIB = 1024**3
-
-
-@pytest.fixture
-def site(app) -> Iterator[LiveSite]:
-    live = LiveSite(app)
-    live.start()
-    yield live
-    live.stop()
 
 
 def _status_line(sock: socket.socket) -> str:

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from sqlalchemy import text
 
 from statuspage import staff
 from statuspage.store.db import db, utcnow
+from statuspage.web import caching
+from tests.factories import statements_run
 from tests.inert import component_status
-from tests.web.pages import statements_run
 
 PUBLIC = ["/", "/api/v2/summary.json", "/history.atom", "/history.rss", "/status.json", "/uptime"]
+
+
+@pytest.fixture(autouse=True)
+def one_time_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the cache's 30-second time bucket from turning between a test's requests.
+
+    A turn renders the page again (more queries, maybe another ETag) whatever the version,
+    which is what these tests are about; a slow machine would meet one now and then.
+    """
+    monkeypatch.setattr(caching, "BUCKET_SECONDS", math.inf)
 
 
 @pytest.mark.parametrize("path", PUBLIC)
@@ -98,3 +111,63 @@ class TestVersionReadOncePerInterval:
             for _ in range(5):
                 assert client.get("/").status_code == 200
         assert statements == []
+
+
+def test_a_query_string_the_route_does_not_read_is_the_same_page(app, client) -> None:
+    """/?utm_source=<random> costs a dictionary lookup, not a render."""
+    with statements_run(app) as statements:
+        first = client.get("/?utm_source=a")
+        rendering = len(statements)
+        for n in range(20):
+            again = client.get(f"/?utm_source=tweet-{n}&fbclid={n}")
+            assert again.data == first.data
+    assert rendering > 5 and len(statements) - rendering <= 20  # one version read each at most
+    assert client.get("/").data == first.data
+
+
+def test_parameters_a_route_reads_are_in_its_key(app, client) -> None:
+    one = client.get("/api/v2/incidents.json?per_page=1&utm=x")
+    assert one.headers["X-Total-Count"] == "0"
+    assert client.get("/api/v2/incidents.json?per_page=2").status_code == 200
+    bad = client.get("/api/v2/incidents.json?per_page=zero")
+    assert bad.status_code == 400 and "per_page" in bad.get_data(as_text=True)
+
+
+def test_concurrent_misses_render_a_change_once(app) -> None:
+    """While one request renders a page, the others get the rendering before it, marked."""
+    import threading
+
+    from statuspage.web import public
+
+    client = app.test_client()
+    assert client.get("/uptime").status_code == 200  # an earlier rendering exists
+    with app.app_context():
+        staff.set_component_status(
+            staff.Actor("a@capgo.app"), app.config["STATUS"], utcnow(), "analytics", "major_outage"
+        )
+    renders, started, release = [], threading.Event(), threading.Event()
+    real = public.render_template
+
+    def slow_render(*args, **kwargs):
+        renders.append(1)
+        started.set()
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    public.render_template = slow_render
+    try:
+        answers = []
+        renderer = threading.Thread(target=lambda: answers.append(client.get("/uptime")))
+        renderer.start()
+        assert started.wait(10)
+        others = [app.test_client().get("/uptime") for _ in range(5)]
+        release.set()
+        renderer.join(10)
+    finally:
+        public.render_template = real
+    assert len(renders) == 1
+    assert all(
+        o.status_code == 200 and "a newer one is being rendered" in o.headers["Warning"]
+        for o in others
+    )
+    assert "Warning" not in answers[0].headers

@@ -9,54 +9,20 @@ import feedparser
 import pytest
 
 from statuspage.store.db import db
-from statuspage.store.models import AffectedComponent, Component, Incident, IncidentUpdate
-from tests.web.pages import GROUP_IN_PARIS, STAFF
+from tests.factories import add_incident
+from tests.web.pages import GROUP_IN_PARIS
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 T0 = datetime(2026, 2, 15, 13, 14, tzinfo=UTC)
 FEEDS = ("/history.atom", "/history.rss")
+# The incidents here are entered as they happen, their updates ten minutes apart.
+TEN_MINUTES = timedelta(minutes=10)
+LOOKING = (("investigating", "Looking."),)
 HOSTILE_NAME = "<script>alert(1)</script>"
 HOSTILE_BODY = (
     "<img src=x onerror=alert(1)> [x](javascript:alert(1)) "
     "<iframe src=//evil.test></iframe> <svg onload=alert(1)></svg> <script>alert(2)</script>"
 )
-
-
-def component(slug: str) -> Component:
-    return db.session.execute(db.select(Component).filter_by(slug=slug)).scalar_one()
-
-
-def add_incident(
-    name: str,
-    started_at: datetime,
-    updates: tuple[tuple[str, str], ...] = (("investigating", "Looking."),),
-    slugs: tuple[str, ...] = (),
-    kind: str = "incident",
-) -> Incident:
-    """Add an incident whose updates come ten minutes apart, oldest first."""
-    incident = Incident(
-        name=name,
-        kind=kind,
-        status=updates[-1][0],
-        impact="minor",
-        started_at=started_at,
-        created_at=started_at,
-        updated_at=started_at,
-    )
-    if kind == "maintenance":
-        incident.scheduled_for = started_at
-        incident.scheduled_until = started_at + timedelta(hours=1)
-    for number, (status, body) in enumerate(updates):
-        at = started_at + timedelta(minutes=10 * number)
-        incident.updates.append(
-            IncidentUpdate(status=status, body=body, author=STAFF, created_at=at, display_at=at)
-        )
-    for slug in slugs:
-        incident.affected.append(
-            AffectedComponent(component=component(slug), status="major_outage")
-        )
-    db.session.add(incident)
-    return incident
 
 
 def parse(client, path: str):
@@ -92,7 +58,7 @@ def test_atom_feed_head(client) -> None:
 
 def test_rss_channel_head(app, client) -> None:
     with app.app_context():
-        add_incident("Slow", T0)
+        add_incident("Slow", started_at=T0, updates=LOOKING, dated=True)
         db.session.commit()
     channel = ET.fromstring(client.get("/history.rss").data).find("channel")
     assert channel.findtext("title") == "Capgo Status - Incident History"
@@ -108,11 +74,21 @@ def test_one_entry_per_incident_newest_first(app, client, path) -> None:
         for day in range(3):
             incident = add_incident(
                 f"Incident {day}",
-                T0 + timedelta(days=day),
-                (("investigating", "A."), ("identified", "B."), ("resolved", "C.")),
+                started_at=T0 + timedelta(days=day),
+                updates=[("investigating", "A."), ("identified", "B."), ("resolved", "C.")],
+                every=TEN_MINUTES,
+                dated=True,
             )
             rows.append(incident)
-        add_incident("Planned", T0 + timedelta(days=5), (("scheduled", "P."),), kind="maintenance")
+        add_incident(
+            "Planned",
+            kind="maintenance",
+            impact="minor",
+            started_at=T0 + timedelta(days=5),
+            scheduled_for=T0 + timedelta(days=5),
+            updates=[("scheduled", "P.")],
+            dated=True,
+        )
         db.session.commit()
         codes = [row.code for row in rows]
     _, feed = parse(client, path)
@@ -125,12 +101,14 @@ def test_atom_entry(app, client) -> None:
     with app.app_context():
         incident = add_incident(
             "Update checks failing",
-            T0,
-            (
+            started_at=T0,
+            updates=[
                 ("investigating", "We are currently investigating this issue."),
                 ("investigating", "Still looking, *sorry*."),
                 ("resolved", "This incident has been resolved."),
-            ),
+            ],
+            every=TEN_MINUTES,
+            dated=True,
         )
         db.session.commit()
         code = incident.code
@@ -155,7 +133,7 @@ def test_atom_entry(app, client) -> None:
 
 def test_ids_are_stable(app, client) -> None:
     with app.app_context():
-        add_incident("Slow", T0)
+        add_incident("Slow", started_at=T0, updates=LOOKING, dated=True)
         db.session.commit()
     first = feedparser.parse(client.get("/history.atom").data)
     second = feedparser.parse(client.get("/history.atom").data)
@@ -165,7 +143,7 @@ def test_ids_are_stable(app, client) -> None:
 
 def test_rss_item(app, client) -> None:
     with app.app_context():
-        incident = add_incident("Slow", T0, (("investigating", "Looking."),))
+        incident = add_incident("Slow", started_at=T0, updates=LOOKING, dated=True)
         db.session.commit()
         url = f"https://status.capgo.app/incidents/{incident.code}"
     item = ET.fromstring(client.get("/history.rss").data).find("channel/item")
@@ -183,9 +161,17 @@ def test_maintenance_labels(app, client) -> None:
     with app.app_context():
         add_incident(
             "Database upgrade",
-            T0,
-            (("scheduled", "Planned."), ("in_progress", "Started."), ("completed", "Done.")),
             kind="maintenance",
+            impact="minor",
+            started_at=T0,
+            scheduled_for=T0,
+            updates=[
+                ("scheduled", "Planned."),
+                ("in_progress", "Started."),
+                ("completed", "Done."),
+            ],
+            every=TEN_MINUTES,
+            dated=True,
         )
         db.session.commit()
     _, feed = parse(client, "/history.atom")
@@ -197,7 +183,9 @@ def test_maintenance_labels(app, client) -> None:
 def test_at_most_50_entries(app, client) -> None:
     with app.app_context():
         for number in range(55):
-            add_incident(f"#{number}", T0 + timedelta(hours=number))
+            add_incident(
+                f"#{number}", started_at=T0 + timedelta(hours=number), updates=LOOKING, dated=True
+            )
         db.session.commit()
     for path in FEEDS:
         _, feed = parse(client, path)
@@ -208,7 +196,13 @@ def test_at_most_50_entries(app, client) -> None:
 @pytest.mark.parametrize("path", FEEDS)
 def test_hostile_input_is_inert(app, client, path) -> None:
     with app.app_context():
-        add_incident(HOSTILE_NAME, T0, (("investigating", HOSTILE_BODY),), slugs=("analytics",))
+        add_incident(
+            HOSTILE_NAME,
+            started_at=T0,
+            updates=[("investigating", HOSTILE_BODY)],
+            affected=["analytics"],
+            dated=True,
+        )
         db.session.commit()
     for feed_path in (path, path.replace("/history", "/components/analytics/history")):
         response, feed = parse(client, feed_path)
@@ -240,10 +234,22 @@ class TestPerComponent:
     @pytest.fixture
     def incidents(self, app):
         with app.app_context():
-            add_incident("API down", T0, slugs=("api",))
-            add_incident("Web slow", T0 + timedelta(hours=1), slugs=("web",))
-            add_incident("Docs gone", T0 + timedelta(hours=2), slugs=("docs",))
-            add_incident("Everything", T0 + timedelta(hours=3), slugs=("api", "docs"))
+            # An hour apart, in this order.
+            for hours, (name, slugs) in enumerate(
+                [
+                    ("API down", ["api"]),
+                    ("Web slow", ["web"]),
+                    ("Docs gone", ["docs"]),
+                    ("Everything", ["api", "docs"]),
+                ]
+            ):
+                add_incident(
+                    name,
+                    started_at=T0 + timedelta(hours=hours),
+                    updates=LOOKING,
+                    affected=slugs,
+                    dated=True,
+                )
             db.session.commit()
 
     @pytest.mark.parametrize("fmt", ["atom", "rss"])

@@ -9,7 +9,8 @@ import jsonschema
 import pytest
 
 from statuspage.store.db import db
-from tests.web.test_feeds import ATOM, HOSTILE_BODY, HOSTILE_NAME, T0, add_incident
+from tests.factories import add_incident
+from tests.web.test_feeds import ATOM, HOSTILE_BODY, HOSTILE_NAME, LOOKING, T0, TEN_MINUTES
 
 # What https://jsonfeed.org/version/1.1 requires (and the types of the optional fields used).
 JSON_FEED_SCHEMA = {
@@ -59,13 +60,34 @@ def seed(app) -> None:
     with app.app_context():
         add_incident(
             "Update checks failing",
-            T0,
-            (("investigating", "Looking, *sorry*."), ("resolved", "Fixed.")),
-            slugs=("live-updates",),
+            started_at=T0,
+            updates=[("investigating", "Looking, *sorry*."), ("resolved", "Fixed.")],
+            every=TEN_MINUTES,
+            affected=["live-updates"],
+            dated=True,
         )
-        add_incident(HOSTILE_NAME, T0 + timedelta(days=1), (("identified", HOSTILE_BODY),))
-        add_incident("Planned", T0 + timedelta(days=2), (("scheduled", "P."),), kind="maintenance")
-        add_incident("Analytics lag", T0 + timedelta(days=3), slugs=("analytics",))
+        add_incident(
+            HOSTILE_NAME,
+            started_at=T0 + timedelta(days=1),
+            updates=[("identified", HOSTILE_BODY)],
+            dated=True,
+        )
+        add_incident(
+            "Planned",
+            kind="maintenance",
+            impact="minor",
+            started_at=T0 + timedelta(days=2),
+            scheduled_for=T0 + timedelta(days=2),
+            updates=[("scheduled", "P.")],
+            dated=True,
+        )
+        add_incident(
+            "Analytics lag",
+            started_at=T0 + timedelta(days=3),
+            updates=LOOKING,
+            affected=["analytics"],
+            dated=True,
+        )
         db.session.commit()
 
 
@@ -127,7 +149,12 @@ def test_json_feed_is_cached_and_offered(client) -> None:
 
 def test_json_feed_drops_what_no_format_can_carry(app, client) -> None:
     with app.app_context():
-        add_incident("Bell\x07 and \x1f stored long ago", T0, (("investigating", "Odd\x0b text."),))
+        add_incident(
+            "Bell\x07 and \x1f stored long ago",
+            started_at=T0,
+            updates=[("investigating", "Odd\x0b text.")],
+            dated=True,
+        )
         db.session.commit()
     (item,) = json_feed(client, "/history.json")["items"]
     assert item["title"] == "Bell and  stored long ago"

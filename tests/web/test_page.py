@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from statuspage.store.db import db, utcnow
-from statuspage.store.models import Component, Incident, IncidentUpdate, StatusChange
-from tests.web.pages import GROUP_IN_PARIS, STAFF
+from statuspage.store.models import Incident, IncidentUpdate
+from tests.factories import add_incident, set_status
+from tests.web.pages import GROUP_IN_PARIS
 
 OP, DEG, PART, MAJ, MAINT = (
     "operational",
@@ -35,22 +36,6 @@ BANNERS = [
 ]
 
 
-def set_status(slug: str, status: str, at: datetime | None = None) -> None:
-    """Give a component an automatic status, as the engine records it."""
-    component = db.session.execute(db.select(Component).filter_by(slug=slug)).scalar_one()
-    component.automatic_status = status
-    db.session.add(
-        StatusChange(component=component, status=status, cause="probe", at=at or utcnow())
-    )
-
-
-def add_incident(name: str, impact: str, body: str, status: str = "investigating") -> Incident:
-    incident = Incident(name=name, status=status, impact=impact)
-    incident.updates.append(IncidentUpdate(status=status, body=body, author=STAFF))
-    db.session.add(incident)
-    return incident
-
-
 @pytest.mark.parametrize(("statuses", "incident_impact", "banner"), BANNERS)
 def test_banner(app, client, statuses, incident_impact, banner) -> None:
     with app.app_context():
@@ -59,7 +44,11 @@ def test_banner(app, client, statuses, incident_impact, banner) -> None:
         ):
             set_status(slug, status)
         if incident_impact:
-            add_incident("Something is off", incident_impact, "We are looking into it.")
+            add_incident(
+                "Something is off",
+                impact=incident_impact,
+                updates=[("investigating", "We are looking into it.")],
+            )
         db.session.commit()
     page = client.get("/").get_data(as_text=True)
     assert f"<h1>{banner}</h1>" in page
@@ -97,15 +86,20 @@ def test_latest_status_wins(app, client) -> None:
 
 def test_unresolved_incident_shows_latest_update_resolved_does_not(app, client) -> None:
     with app.app_context():
-        incident = add_incident("Update checks failing", "major", "We are *investigating*.")
+        incident = add_incident(
+            "Update checks failing",
+            impact="major",
+            updates=[("investigating", "We are *investigating*.")],
+        )
         incident.updates.append(
             IncidentUpdate(
                 status="identified",
                 body="Cause found.",
-                created_at=utcnow() + timedelta(seconds=1),
+                # Later than the first update's default time (when committed), however slow.
+                created_at=utcnow() + timedelta(minutes=1),
             )
         )
-        add_incident("Old problem", "minor", "Fixed long ago.", status="resolved")
+        add_incident("Old problem", impact="minor", updates=[("resolved", "Fixed long ago.")])
         db.session.commit()
     page = client.get("/").get_data(as_text=True)
     # Above "Past Incidents" (which lists resolved ones too) only unresolved incidents show.
@@ -119,7 +113,11 @@ def test_unresolved_incident_shows_latest_update_resolved_does_not(app, client) 
 
 def test_person_written_text_is_escaped(app, client) -> None:
     with app.app_context():
-        add_incident("<script>alert(1)</script>", "minor", "<img src=x onerror=alert(1)> hi")
+        add_incident(
+            "<script>alert(1)</script>",
+            impact="minor",
+            updates=[("investigating", "<img src=x onerror=alert(1)> hi")],
+        )
         db.session.commit()
     page = client.get("/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page

@@ -2,40 +2,44 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from statuspage.engine import roll_up
 from statuspage.store.db import db
 from statuspage.store.models import ProbeResult, ProbeRollup, ProbeState
-from tests.web.pages import NOW, add_day, add_incident, component, freeze
+from tests.factories import (
+    add_incident,
+    component,
+    component_toml,
+    config_toml,
+    probe_toml,
+    statements_run,
+)
+from tests.web.pages import NOW, add_day, freeze
 
 SECRET = "s3cr3t-token-do-not-show"
 URL_SECRET = "url-secret-9876"
 
-CONFIG = """
-[site]
-name = "Acme"
-url = "https://status.acme.test"
-[[components]]
-slug = "api"
-name = "API"
-description = "The public API"
-[[components.probes]]
-name = "Health"
-url = "https://api.acme.test/ok?key=${PAGE_TEST_URL_SECRET}"
-headers = { authorization = "${PAGE_TEST_SECRET}" }
-[[components.probes]]
-name = "Login"
-url = "https://api.acme.test/login"
-[[components]]
-slug = "web"
-name = "Web"
-group = "Front"
-[[components]]
-slug = "manual"
-name = "Manual thing"
-"""
+CONFIG = config_toml(
+    component_toml(
+        "api",
+        "API",
+        probe_toml(
+            "Health",
+            "https://api.acme.test/ok?key=${PAGE_TEST_URL_SECRET}",
+            headers={"authorization": "${PAGE_TEST_SECRET}"},
+        ),
+        probe_toml("Login", "https://api.acme.test/login"),
+        description="The public API",
+    ),
+    component_toml("web", "Web", group="Front"),
+    component_toml("manual", "Manual thing"),
+    name="Acme",
+    url="https://status.acme.test",
+)
 
 
 @pytest.fixture
@@ -133,11 +137,13 @@ def test_component_page_shows_latest_results_and_charts(app, client) -> None:
     charts = page.split('id="response-times"', 1)[1].split("</section>", 1)[0]
     assert charts.count('<svg class="chart"') == 3
     assert 'role="img"' in charts and "<title id=" in charts and "<desc id=" in charts
-    # The last 24 hours only: the 99999 ms result is older and left out. The p95 of
-    # 100, 200, 300, 1000, 3000 (inclusive) is 1000 + 0.8 x 2000.
+    # The last 24 hours only: the 99999 ms result is older and left out. Hour by hour: 100,
+    # 200 and 300 give a median of 200; 1000 and 3000 a median of 2000 and an (inclusive)
+    # p95 of 1000 + 0.95 x 2000 = 2900, in the hour from 08:00.
     assert (
-        "Over the last 24 hours from eu-west: median 300 ms, 95th percentile 2,600 ms, "
-        "over 5 checks; 22 of 24 hours without results."
+        "Over the last 24 hours from eu-west: hourly median between 200 ms and 2,000 ms; "
+        "slowest hour 08:00 with a 95th percentile of 2,900 ms, over 5 checks; "
+        "22 of 24 hours without results."
     ) in charts
     assert "99,999" not in charts
     assert "Over the last 7 days from eu-west: daily median between 150 ms and 156 ms" in charts
@@ -209,7 +215,10 @@ def test_no_page_ever_shows_a_probe_secret(app, client) -> None:
         add_state("eu-west", "down", 50.0, 401, "HTTP 401, expected 200")
         add_result(1, NOW - timedelta(minutes=5), 50.0)
         incident = add_incident(
-            "API errors", started_at=NOW - timedelta(hours=1), affected=[("api", "major_outage")]
+            "API errors",
+            started_at=NOW - timedelta(hours=1),
+            affected=[("api", "major_outage")],
+            dated=True,
         )
         db.session.commit()
         code = incident.code
@@ -249,3 +258,19 @@ def test_recent_results_count_only_configured_probes(app, client) -> None:
         db.session.commit()
     page = client.get("/components/api").get_data(as_text=True)
     assert "old-place" not in page
+
+
+def test_the_last_24_hours_are_read_from_hourly_rollups(app, client) -> None:
+    """Once rolled up, a day of results costs the page one small raw read: the current hour."""
+    with app.app_context():
+        for n in range(24 * 60):  # a result a minute for the last day
+            add_result(n, NOW - timedelta(minutes=n), 100.0 + n % 7)
+        db.session.commit()
+        roll_up(NOW)
+    with statements_run(app) as statements:
+        page = client.get("/components/api").get_data(as_text=True)
+    raw_reads = [s for s in statements if "FROM probe_result" in s]
+    assert len(raw_reads) <= 2, raw_reads  # the current hour (and the latest results' states)
+    checks = re.search(r"last 24 hours from eu-west: .*?, over ([0-9,]+) checks", page)
+    # From 13:00 yesterday to now: results at 13:00, ..., 11:59 and the one at 12:00 today.
+    assert checks is not None and checks.group(1) == "1,381"

@@ -9,17 +9,8 @@ import pytest
 
 from statuspage.rules import day_colour
 from statuspage.store.db import db
-from tests.web.pages import (
-    NOW,
-    SLUGS,
-    TODAY,
-    add_day,
-    add_incident,
-    add_maintenance,
-    at,
-    days_back,
-    freeze,
-)
+from tests.factories import add_incident, component_toml, config_toml
+from tests.web.pages import NOW, SLUGS, TODAY, add_day, at, days_back, freeze
 
 
 @pytest.fixture(autouse=True)
@@ -117,6 +108,7 @@ def test_a_bar_names_the_incidents_of_its_day_for_its_component_only(app, client
             started_at=at(days_back(5), 22),
             resolved_at=at(days_back(4), 2),
             affected=[("live-updates", "major_outage")],
+            dated=True,
         )
         db.session.commit()
     page = client.get("/").get_data(as_text=True)
@@ -148,14 +140,21 @@ def test_past_incidents_list_each_day_with_its_incidents(app, client) -> None:
                 ("investigating", "Looking into it.", at(days_back(3), 9)),
                 ("resolved", "Downloads are **fast** again.", at(days_back(3), 11)),
             ],
+            dated=True,
         )
         add_incident(
-            "Too old to list", started_at=at(days_back(15)), resolved_at=at(days_back(15), 13)
+            "Too old to list",
+            started_at=at(days_back(15)),
+            resolved_at=at(days_back(15), 13),
+            dated=True,
         )
-        add_maintenance(
+        add_incident(
             "Future work",
+            kind="maintenance",
+            author=None,
             scheduled_for=NOW + timedelta(days=2),
             scheduled_until=NOW + timedelta(days=2, hours=1),
+            dated=True,
         )
         db.session.commit()
         code = incident.code
@@ -175,12 +174,15 @@ def test_past_incidents_list_each_day_with_its_incidents(app, client) -> None:
 
 def test_a_maintenance_is_listed_under_the_day_its_window_began(app, client) -> None:
     with app.app_context():
-        add_maintenance(
+        add_incident(
             "Database upgrade",
+            kind="maintenance",
+            author=None,
             scheduled_for=at(days_back(1), 2),
             scheduled_until=at(days_back(1), 3),
             status="completed",
-            created_at=at(days_back(6)),
+            started_at=at(days_back(6)),
+            dated=True,
         )
         db.session.commit()
     past = client.get("/").get_data(as_text=True).split('id="past-incidents"', 1)[1]
@@ -246,8 +248,12 @@ class TestSiteTimeZone:
     @pytest.fixture
     def config_path(self, write_config):
         return write_config(
-            '[site]\nname = "Acme"\nurl = "https://status.acme.test"\ntimezone = "Asia/Tokyo"\n'
-            '[[components]]\nslug = "api"\nname = "API"\n'
+            config_toml(
+                component_toml("api", "API"),
+                name="Acme",
+                url="https://status.acme.test",
+                timezone="Asia/Tokyo",
+            )
         )
 
     def test_an_incident_late_in_the_utc_day_is_listed_on_the_local_next_day(
@@ -260,6 +266,7 @@ class TestSiteTimeZone:
                 started_at=at(days_back(3), 20),
                 resolved_at=at(days_back(3), 21),
                 affected=[("api", "partial_outage")],
+                dated=True,
             )
             db.session.commit()
         page = client.get("/").get_data(as_text=True)

@@ -10,14 +10,8 @@ import pytest
 
 from statuspage.store.db import db
 from statuspage.store.models import ProbeState
-from tests.web.pages import (
-    NOW,
-    add_incident,
-    add_maintenance,
-    component,
-    elements,
-    freeze,
-)
+from tests.factories import add_incident, component, component_toml, config_toml, probe_toml
+from tests.web.pages import NOW, elements, freeze
 
 LONG_WORD = "A" * 5000
 RTL = "مرحبا بالعالم שלום"
@@ -48,27 +42,20 @@ INCIDENT_NAME = f"{HOSTILE} {EMOJI}"
 COMPONENT_NAME = " ".join([*(HOSTILE_TEXTS[i] for i in (0, 1, 5, 6, 7, 8)), RTL])
 
 
-def _toml(text: str) -> str:
-    """Return text for a TOML basic string: backslashes and quotes escaped."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-CONFIG = f"""
-[site]
-name = "Acme"
-url = "https://status.acme.test"
-[[components]]
-slug = "evil"
-name = "{_toml(COMPONENT_NAME)}"
-description = "{_toml(HOSTILE + " " + RTL)} {LONG_WORD}"
-group = "<script>alert('group')</script>"
-[[components.probes]]
-name = "<img src=x onerror=alert(8)>"
-url = "https://api.acme.test/\\"><script>alert(9)</script>"
-[[components]]
-slug = "plain"
-name = "Plain {EMOJI}"
-"""
+CONFIG = config_toml(
+    component_toml(
+        "evil",
+        COMPONENT_NAME,
+        probe_toml(
+            "<img src=x onerror=alert(8)>", 'https://api.acme.test/"><script>alert(9)</script>'
+        ),
+        description=f"{HOSTILE} {RTL} {LONG_WORD}",
+        group="<script>alert('group')</script>",
+    ),
+    component_toml("plain", f"Plain {EMOJI}"),
+    name="Acme",
+    url="https://status.acme.test",
+)
 
 FORBIDDEN_TAGS = {"script", "iframe", "object", "embed", "img", "form", "base", "frame", "style"}
 URL_ATTRIBUTES = {"href", "src", "action", "xlink:href", "formaction"}
@@ -86,6 +73,7 @@ def hostile_site(app, monkeypatch) -> dict[str, str]:
     with app.app_context():
         incident = add_incident(
             INCIDENT_NAME,
+            status="investigating",
             started_at=NOW - timedelta(hours=3),
             impact="major",
             affected=[("evil", "major_outage")],
@@ -94,18 +82,23 @@ def hostile_site(app, monkeypatch) -> dict[str, str]:
                 ("identified", HOSTILE, NOW - timedelta(hours=2)),
             ],
             postmortem=MARKDOWN_BODY,
+            dated=True,
         )
         resolved = add_incident(
             HOSTILE,
             started_at=NOW - timedelta(days=2),
             resolved_at=NOW - timedelta(days=2) + timedelta(hours=1),
             affected=[("evil", "partial_outage")],
+            dated=True,
         )
-        add_maintenance(
+        add_incident(
             HOSTILE,
+            kind="maintenance",
+            author=None,
             scheduled_for=NOW + timedelta(hours=2),
             scheduled_until=NOW + timedelta(hours=3),
             affected=["evil"],
+            dated=True,
         )
         db.session.add(
             ProbeState(

@@ -9,15 +9,8 @@ import pytest
 
 from statuspage.store.db import db
 from statuspage.store.models import UpdateComponentChange
-from tests.web.pages import (
-    NOW,
-    add_incident,
-    add_maintenance,
-    at,
-    component,
-    days_back,
-    freeze,
-)
+from tests.factories import add_incident, component
+from tests.web.pages import NOW, at, days_back, freeze
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +35,7 @@ def test_incident_page_shows_everything_about_the_incident(app, client) -> None:
                 ("resolved", "All good.", start + timedelta(hours=2, minutes=30)),
             ],
             postmortem="A deploy **broke** the cache.",
+            dated=True,
         )
         incident.postmortem_at = NOW - timedelta(hours=1)
         incident.updates[1].changes.append(
@@ -81,7 +75,7 @@ def test_incident_page_shows_everything_about_the_incident(app, client) -> None:
 
 def test_an_ongoing_incident_says_how_long_so_far(app, client) -> None:
     with app.app_context():
-        incident = add_incident("Slow API", started_at=NOW - timedelta(minutes=42))
+        incident = add_incident("Slow API", started_at=NOW - timedelta(minutes=42), dated=True)
         db.session.commit()
         code = incident.code
     page = client.get(f"/incidents/{code}").get_data(as_text=True)
@@ -92,12 +86,15 @@ def test_an_ongoing_incident_says_how_long_so_far(app, client) -> None:
 
 def test_maintenance_page_shows_its_window(app, client) -> None:
     with app.app_context():
-        maintenance = add_maintenance(
+        maintenance = add_incident(
             "Database upgrade",
+            kind="maintenance",
+            author=None,
             scheduled_for=NOW + timedelta(days=1),
             scheduled_until=NOW + timedelta(days=1, hours=2),
             affected=["app-management"],
-            created_at=NOW - timedelta(hours=3),
+            started_at=NOW - timedelta(hours=3),
+            dated=True,
         )
         db.session.commit()
         code = maintenance.code
@@ -114,10 +111,13 @@ def test_maintenance_page_shows_its_window(app, client) -> None:
 
 def test_maintenance_in_its_window_is_in_progress_by_the_clock(app, client) -> None:
     with app.app_context():
-        maintenance = add_maintenance(
+        maintenance = add_incident(
             "Network work",
+            kind="maintenance",
+            author=None,
             scheduled_for=NOW - timedelta(minutes=30),
             scheduled_until=NOW + timedelta(minutes=30),
+            dated=True,
         )
         db.session.commit()
         code = maintenance.code
@@ -152,20 +152,26 @@ def test_history_pages_through_every_incident_grouped_by_month(app, client) -> N
         for n in range(60):
             start = at(days_back(3 * n), 8)
             incident = add_incident(
-                f"Incident number {n}", started_at=start, resolved_at=start + timedelta(hours=1)
+                f"Incident number {n}",
+                started_at=start,
+                resolved_at=start + timedelta(hours=1),
+                dated=True,
             )
             codes[n] = incident
-        add_maintenance(
+        add_incident(
             "Upcoming work",
+            kind="maintenance",
+            author=None,
             scheduled_for=NOW + timedelta(days=3),
             scheduled_until=NOW + timedelta(days=3, hours=1),
+            dated=True,
         )
         db.session.commit()
         codes = {n: incident.code for n, incident in codes.items()}
     seen: list[str] = []
     months: list[str] = []
     for number in (1, 2, 3):
-        response = client.get(f"/history?page={number}")
+        response = client.get(f"/history/{number}", follow_redirects=True)
         assert response.status_code == 200
         page = response.get_data(as_text=True)
         assert f"page {number} of 3" in page
@@ -187,10 +193,16 @@ def test_history_pages_through_every_incident_grouped_by_month(app, client) -> N
         "September 2025",
     }
     first = client.get("/history").get_data(as_text=True)
-    assert 'rel="next" href="/history?page=2"' in first and 'rel="prev"' not in first
-    last = client.get("/history?page=3").get_data(as_text=True)
-    assert 'rel="prev" href="/history?page=2"' in last and 'rel="next"' not in last
-    assert client.get("/history?page=4").status_code == 404
+    assert 'rel="next" href="/history/2"' in first and 'rel="prev"' not in first
+    last = client.get("/history/3").get_data(as_text=True)
+    assert 'rel="prev" href="/history/2"' in last and 'rel="next"' not in last
+    assert 'rel="prev" href="/history"' in client.get("/history/2").get_data(as_text=True)
+    assert client.get("/history/4").status_code == 404
+    # The older query addresses keep working: a permanent redirect to the path.
+    old = client.get("/history?page=3")
+    assert old.status_code == 301 and old.headers["Location"] == "/history/3"
+    assert client.get("/history?page=4", follow_redirects=True).status_code == 404
+    assert client.get("/history/1").headers["Location"].endswith("/history")
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "", "99999999999999999999", "١"])
@@ -201,6 +213,6 @@ def test_history_refuses_bad_page_numbers_with_a_400_page(client, value) -> None
 
 
 def test_history_page_past_the_end_is_a_404_page(client) -> None:
-    response = client.get("/history?page=2")
+    response = client.get("/history/2")
     assert response.status_code == 404
     assert "The history has 1 page." in response.get_data(as_text=True)

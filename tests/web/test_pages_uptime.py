@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from statuspage.store.db import db
+from tests.factories import component_toml, config_toml
 from tests.web.pages import add_day, freeze
 
 HEADER = [
@@ -141,8 +142,11 @@ class TestFormulaLikeName:
     @pytest.fixture
     def config_path(self, write_config):
         return write_config(
-            '[site]\nname = "Acme"\nurl = "https://status.acme.test"\n'
-            '[[components]]\nslug = "x"\nname = "=HYPERLINK(\\"http://evil\\")"\n'
+            config_toml(
+                component_toml("x", '=HYPERLINK("http://evil")'),
+                name="Acme",
+                url="https://status.acme.test",
+            )
         )
 
     def test_csv_keeps_spreadsheets_from_running_a_component_name(self, client) -> None:

@@ -7,15 +7,15 @@ future on /healthz, a control character in a feed, links poisoned by forwarded h
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
 
-from probes import Outcome, Result
+from probes import Result
 from statuspage.engine import ingest
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import Incident, IncidentUpdate
+from tests.factories import minutes_ago, probe_result
 
 LINK = "[the Capgo recovery portal](https://evil.example/login)"
 REASON = f"json.error = {LINK} **now** <https://evil.example/x> &amp;"
@@ -24,15 +24,13 @@ QUOTING = ("/", "/history.atom", "/history.rss", "/components/live-updates/histo
 LISTING = ("/history", "/components/live-updates", "/uptime")
 
 
-def failing(key: str, reason: str, minutes_ago: int) -> Result:
-    """Return a down result of the site's own update check, `minutes_ago` minutes ago."""
-    return Result(
-        probe_key=key,
-        component=key.split("/")[0],
-        location="here",
-        started_at=utcnow() - timedelta(minutes=minutes_ago),
+def failing(key: str, reason: str, minutes: int) -> Result:
+    """Return a down result of the site's own update check (HTTP 200), `minutes` ago."""
+    return probe_result(
+        key,
+        "down",
+        started_at=minutes_ago(minutes),
         latency_ms=120.0,
-        outcome=Outcome.DOWN,
         http_status=200,
         reason=reason,
     )
@@ -43,8 +41,8 @@ def open_incident_with_reason(app, reason: str) -> str:
     config = app.config["STATUS"]
     key = config.components[0].probes[0].key
     with app.app_context():
-        for minutes_ago in (3, 2, 1):
-            ingest([failing(key, reason, minutes_ago)], config, utcnow())
+        for minutes in (3, 2, 1):
+            ingest([failing(key, reason, minutes)], config, utcnow())
         incident = db.session.execute(db.select(Incident)).scalar_one()
         assert incident.automatic
         return incident.code

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from probes import InvalidResult, Result
+from probes.results import RESULT_FIELDS
 from statuspage.config import StatusConfig
 from statuspage.store import limits
 from statuspage.vocabulary import Outcome
@@ -84,17 +85,7 @@ RESULT = {
             )
         ),
     },
-    "required": [
-        "id",
-        "probe_key",
-        "component",
-        "location",
-        "started_at",
-        "latency_ms",
-        "outcome",
-        "http_status",
-        "reason",
-    ],
+    "required": list(RESULT_FIELDS),
 }
 RECORD_RESULTS = Body(
     {

@@ -7,7 +7,6 @@ precisely) and as `statuspage probe --report-to` subprocesses (to prove they nee
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,13 +15,13 @@ from probes.agent.agent import Agent
 from probes.agent.queue import DiskQueue
 from probes.agent.reporter import Reporter
 from statuspage.staff.tokens import create_token
-from tests.probes.agent.site import CONFIG, HEALTHY, LiveSite
+from tests.probes.agent.site import HEALTHY, agent_config
 from tests.standin import CapgoStandIn
 
 
 @pytest.fixture
 def capgo(capgo: CapgoStandIn) -> CapgoStandIn:
-    """The stand-in of tests/probes, with the update check healthy in each agent's region."""
+    """The stand-in (tests/conftest.py), with the update check healthy in each agent's region."""
     for region in ("here", "eu", "us"):
         capgo.set(f"/region-{region}", HEALTHY)
     return capgo
@@ -36,15 +35,7 @@ def interval() -> int:
 
 @pytest.fixture
 def config_path(write_config, capgo, interval):
-    return write_config(CONFIG.format(base=capgo.url, interval=interval))
-
-
-@pytest.fixture
-def site(app) -> Iterator[LiveSite]:
-    live = LiveSite(app)
-    live.start()
-    yield live
-    live.stop()
+    return write_config(agent_config(capgo.url, interval))
 
 
 @pytest.fixture

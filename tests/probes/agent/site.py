@@ -1,83 +1,36 @@
-"""The site for the agent tests: the app served for real on 127.0.0.1, and what it stored."""
+"""The site for the agent tests: its configuration, and what it stored.
+
+It is served for real on 127.0.0.1 by the `site` fixture (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
-from werkzeug.serving import WSGIRequestHandler, make_server
-
 from statuspage.store.db import db
 from statuspage.store.models import Component, ProbeResult
+from tests.factories import component_toml, config_toml, probe_toml
 from tests.standin import json_body
 
-CONFIG = """
-[site]
-name = "Capgo"
-url = "https://status.capgo.app"
-[defaults]
-interval_s = {interval}
-timeout_s = 1
-failures_to_open = 2
-successes_to_close = 2
-[[components]]
-slug = "live-updates"
-name = "Live Updates"
-[[components.probes]]
-name = "Update check"
-url = "{base}/region-${{REGION:-here}}"
-[[components.probes]]
-name = "Worker"
-url = "{base}/ok"
-[[components]]
-slug = "analytics"
-name = "Analytics"
-"""
+
+def agent_config(base: str, interval: int) -> str:
+    """Return the site's configuration: an update check per region and a worker, at `base`."""
+    return config_toml(
+        component_toml(
+            "live-updates",
+            "Live Updates",
+            probe_toml("Update check", f"{base}/region-${{REGION:-here}}"),
+            probe_toml("Worker", f"{base}/ok"),
+        ),
+        component_toml("analytics", "Analytics"),
+        defaults={
+            "interval_s": interval,
+            "timeout_s": 1,
+            "failures_to_open": 2,
+            "successes_to_close": 2,
+        },
+    )
 
 
 HEALTHY = json_body({"status": "ok"})
-
-
-class _OneRequestPerConnection(WSGIRequestHandler):
-    """No keep-alive, so a stopped site really stops answering (no lingering connection)."""
-
-    protocol_version = "HTTP/1.0"
-
-
-class LiveSite:
-    """The app served on 127.0.0.1 in a thread; stop() and start() keep the same port."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.port = 0
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._server = make_server(
-            "127.0.0.1",
-            self.port,
-            self.app,
-            threaded=True,
-            request_handler=_OneRequestPerConnection,
-        )
-        self.port = self._server.server_port
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 def stored(app) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from statuspage.staff.tokens import create_token
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import Incident, ProbeState
 from tests.conftest import REPO_ROOT
+from tests.factories import probe_once
 from tests.probes.agent.site import automatic_status, stored
 from tests.probes.helpers import UPDATE, WORKER, result
 from tests.standin import status, unused_port
@@ -116,18 +117,6 @@ def test_site_outage_queues_on_disk_and_drains_oldest_first_without_duplicates(
 
 # ---------------------------------------------------------------------------------------
 # The agent as a command: no database, and the token never shown
-
-
-def probe_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run `statuspage probe --once` in a fresh process with ``env``; return how it went."""
-    return subprocess.run(
-        [sys.executable, "-m", "statuspage", "probe", "--once"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def agent_env(config_path, site_url: str, token: str, queue: Path) -> dict[str, str]:
