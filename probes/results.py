@@ -121,7 +121,8 @@ class Result:
         )
 
 
-# Every field a result carries, all required: the agent's queue and the results API agree.
+# Every field a result must carry: the agent's queue and the results API agree. (Its
+# certificate_expires_at may be left out: agents older than it send none.)
 RESULT_FIELDS = (
     "id",
     "probe_key",

@@ -1,7 +1,7 @@
 """heartbeats of Capgo's own jobs
 
 Revision ID: 4afda9598107
-Revises: 7d4eca67d8db
+Revises: f4e3f060717e
 Create Date: 2026-12-01 22:51:57.348745
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4afda9598107'
-down_revision = '7d4eca67d8db'
+down_revision = 'f4e3f060717e'
 branch_labels = None
 depends_on = None
 
