@@ -16,7 +16,7 @@ from sqlalchemy import func
 
 from probes.statuspage_summary import RemoteIncident
 from statuspage.config import StatusConfig, UpstreamConfig
-from statuspage.notify.events import alert_agent, record, site_fields
+from statuspage.notify.events import alert_agent, alert_components, record, site_fields
 from statuspage.reads.checks import CertificateView, certificates
 from statuspage.reads.upstreams import incident_url, report_line
 from statuspage.rules.wording import format_moment, join_names
@@ -29,7 +29,6 @@ from statuspage.store.models import (
     ProbeState,
 )
 from statuspage.vocabulary import (
-    STATUS_LABELS,
     UNRESOLVED_INCIDENT_STATUSES,
     Audience,
     EventKind,
@@ -174,10 +173,7 @@ def alert_upstream(
         f"open incident “{ours.name}”.",
         "status": "upstream",
         "impact": ours.impact,
-        "components": [
-            {"name": a.component.name, "status": a.status, "label": STATUS_LABELS[a.status]}
-            for a in ours.affected
-        ],
+        "components": alert_components(ours),
         "url": f"{site['url']}/incidents/{ours.code}",
         "admin_url": f"{site['url']}/admin/incidents/{ours.code}",
     }

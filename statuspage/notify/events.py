@@ -194,14 +194,19 @@ def alert_automatic(
         "upstreams": reports,
         "status": update.status,
         "impact": incident.impact,
-        "components": [
-            {"name": a.component.name, "status": a.status, "label": STATUS_LABELS[a.status]}
-            for a in incident.affected
-        ],
+        "components": alert_components(incident),
         "url": f"{site['url']}/incidents/{incident.code}",
         "admin_url": f"{site['url']}/admin/incidents/{incident.code}",
     }
     return record(f"alert:{update.code}", kind, Audience.STAFF, payload, now, incident=incident)
+
+
+def alert_components(incident: Incident) -> list[dict[str, str]]:
+    """Return an incident's components as an alert lists them: name, status and its words."""
+    return [
+        {"name": a.component.name, "status": a.status, "label": STATUS_LABELS[a.status]}
+        for a in incident.affected
+    ]
 
 
 def alert_agent(location: str, stalled: bool, reported_at: datetime, now: datetime) -> bool:

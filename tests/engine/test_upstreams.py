@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from probes import Outcome, Result
+from probes import Result
 from probes.upstream import SUMMARY_PATH, read_summary
 from statuspage.cli import cli
 from statuspage.engine import ProbeService, ingest
@@ -31,6 +31,7 @@ from statuspage.store.models import (
     StatusChange,
 )
 from statuspage.web import public
+from tests.factories import probe_result
 from tests.standin import HANG, NOT_JSON, CapgoStandIn, conditional, status
 
 PAGES = Path(__file__).parents[1] / "probes" / "statuspage_pages"
@@ -85,16 +86,7 @@ def service(app, at: datetime = NOW) -> ProbeService:
 
 
 def down(key: str, at: datetime) -> Result:
-    return Result(
-        probe_key=key,
-        component=key.split("/")[0],
-        location="eu",
-        started_at=at,
-        latency_ms=12.0,
-        outcome=Outcome.DOWN,
-        http_status=503,
-        reason="HTTP 503, expected 200",
-    )
+    return probe_result(key, "down", location="eu", started_at=at, latency_ms=12.0)
 
 
 def capgo_state(app) -> dict:

@@ -19,6 +19,7 @@ from statuspage.engine import ProbeService, ingest
 from statuspage.staff.accounts import create_user
 from statuspage.store.db import db
 from statuspage.store.models import Incident, NotificationEvent, ProbeState
+from tests.factories import probe_result
 from tests.notify.flows import deliver
 from tests.standin import CapgoStandIn
 
@@ -109,17 +110,8 @@ def test_a_certificate_three_days_from_expiry_alerts_once_and_is_no_downtime(
 
 
 def test_a_certificate_far_from_expiry_alerts_nobody(app, smtp) -> None:
-    later = Result(
-        probe_key=PROBE,
-        component="live-updates",
-        location="eu",
-        started_at=NOW,
-        latency_ms=20.0,
-        outcome=Outcome.UP,
-        http_status=200,
-        reason="",
-        certificate_expires_at=NOW + timedelta(days=15),  # past the default 14 days
-    )
+    # Past the default 14 days.
+    later = probe_result(PROBE, location="eu", certificate_expires_at=NOW + timedelta(days=15))
     with app.app_context():
         ingest([later], app.config["STATUS"], NOW)
     ProbeService(app, environ={"STATUSPAGE_LOCATION": "eu"}, clock=lambda: NOW).tick()
@@ -132,17 +124,7 @@ def test_an_agent_reports_the_expiry_with_its_results(app, client) -> None:
 
     with app.app_context():
         token = create_token("agent", "results", location="eu")
-    result = Result(
-        probe_key=PROBE,
-        component="live-updates",
-        location="eu",
-        started_at=NOW,
-        latency_ms=20.0,
-        outcome=Outcome.UP,
-        http_status=200,
-        reason="",
-        certificate_expires_at=EXPIRES,
-    )
+    result = probe_result(PROBE, location="eu", certificate_expires_at=EXPIRES)
     sent = {"id": "r1", **result.to_dict()}
     answer = client.post(
         "/api/v1/results",
