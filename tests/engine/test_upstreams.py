@@ -257,3 +257,18 @@ def test_a_provider_incident_after_ours_opened_alerts_once(app, cloudflare) -> N
     assert payload["title"] == "Cloudflare reports: Workers elevated errors, since 10:02 UTC"
     assert "Major outage of Live Updates" in payload["text"]
     assert payload["admin_url"].startswith("https://status.capgo.app/admin/incidents/")
+
+
+def test_what_a_provider_writes_is_escaped(app, client, cloudflare) -> None:
+    hostile = json.loads(page("incident.json"))
+    script = "<script>alert(1)</script>"
+    hostile["status"]["description"] = f"{script} Outage"
+    hostile["incidents"][0]["name"] = 'Workers "errors" <img src=x onerror=alert(1)>'
+    cloudflare.set(SUMMARY_PATH, status(200, hostile))
+    config = app.config["STATUS"]
+    with app.app_context():
+        assert poll_upstream(config.upstreams[0], config, NOW).outcome == "read"
+    home = client.get("/").get_data(as_text=True)
+    assert "<script>" not in home and "<img src=x" not in home
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Outage" in home
+    assert "Workers &#34;errors&#34; &lt;img src=x onerror=alert(1)&gt;" in home
