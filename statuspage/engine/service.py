@@ -46,8 +46,7 @@ def log_result(result: Result) -> None:
 
 
 class ProbeService:
-    """The probes of one site and location, run and recorded inside the app, with the site's
-    heartbeats judged and the providers it depends on read."""
+    """Run and record one location's probes, judge the heartbeats and read the upstreams."""
 
     def __init__(
         self,
@@ -122,8 +121,7 @@ class ProbeService:
             self._flushing.release()
 
     def run_once(self) -> list[Result]:
-        """Run every configured probe once, in parallel, judge the heartbeats, read each
-        provider, record the results, and tidy up."""
+        """Run every probe once in parallel, judge the heartbeats, read the upstreams, tidy up."""
         results = self.runner.run_cycle(self.probes, location=self.location, environ=self.environ)
         results += self.judge(self.heartbeats)
         for result in results:
@@ -136,8 +134,7 @@ class ProbeService:
         return results
 
     def tick(self) -> None:
-        """Move maintenances along their windows; alert on locations that stopped reporting
-        and on certificates near their end."""
+        """Move maintenances on; alert on silent locations and certificates near their end."""
         for check, what in (
             (advance_maintenances, "advancing maintenances"),
             (check_locations, "checking probe locations"),

@@ -162,8 +162,7 @@ def alert_upstream(
     zone: ZoneInfo,
     now: datetime,
 ) -> bool:
-    """Tell the on-call team a provider reports an incident while ours, on a component that
-    depends on it, is open; once per pair."""
+    """Tell on-call a provider reports an incident while ours, depending on it, is open."""
     site = site_fields()
     line = report_line(upstream.name, theirs.name, theirs.started_at, zone, now)
     payload = {

@@ -59,8 +59,7 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
 
 @bp.get("/")
 def index():
-    """Show the current status, 90 days of uptime bars, the services Capgo depends on (apart)
-    and the last 15 days of incidents."""
+    """Show the status, 90 days of bars, the services depended on and 15 days of incidents."""
     config = current_app.config["STATUS"]
     site = config.site
     now = utcnow()
