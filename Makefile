@@ -26,8 +26,9 @@ test: lint
 	$(BIN)/python -m pytest
 
 # The whole suite again on a throwaway PostgreSQL cluster (needs PostgreSQL's server programs).
+# The browser tests check what pages look like, which no database changes: they run once, above.
 test-postgres: $(STAMP)
-	scripts/with-postgres $(BIN)/python -m pytest
+	scripts/with-postgres $(BIN)/python -m pytest --ignore=tests/browser
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

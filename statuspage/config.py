@@ -48,6 +48,13 @@ class SiteConfig:
         """Return the site's time zone."""
         return ZoneInfo(self.timezone)
 
+    @property
+    def origin(self) -> str:
+        """Return the scheme and host of the site's URL: the start of every absolute link
+        (paths from url_for already carry any prefix the URL has)."""
+        scheme, _, rest = self.url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+
 
 @dataclass(frozen=True)
 class ComponentConfig:

@@ -1,9 +1,11 @@
-"""The home page's 90 daily uptime bars and its list of the last 15 days' incidents."""
+"""The home page's 90 daily uptime bars (fewer on narrow screens), the table of every day
+behind them, and the home page's list of the last 15 days' incidents."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,12 +18,17 @@ from statuspage.reads.incidents import (
     past_incident,
     unresolved_incidents,
 )
+from statuspage.reads.status import shown_component
 from statuspage.reads.uptime import day_figures
 from statuspage.rules import combine_days, day_colour, day_level
 from statuspage.rules.uptime import day_bounds
-from statuspage.store.models import Incident
+from statuspage.store.models import Component, Incident
+from statuspage.vocabulary import ComponentStatus
 
 BAR_DAYS = 90
+# How many of the newest bars a screen shows, narrowest first (the stylesheet picks one by
+# width, as Statuspage does); each has its own uptime figure, so the figure matches the bars.
+BAR_SPANS = (30, 60, 90)
 PAST_INCIDENT_DAYS = 15
 
 
@@ -46,6 +53,8 @@ class DayBar:
     level: str
     colour: str
     events: list[Incident]
+    # Minutes in each status (None: no data), empty when the day was never rolled up.
+    minutes: Mapping[ComponentStatus | None, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -54,6 +63,8 @@ class UptimeBars:
 
     days: list[DayBar]
     uptime: float | None
+    # The uptime over each span of BAR_SPANS newest days, by span.
+    spans: dict[int, float | None] = field(default_factory=dict)
 
 
 def uptime_bars(
@@ -80,9 +91,17 @@ def uptime_bars(
                     level=day_level(downtime),
                     colour=day_colour(downtime),
                     events=events.get((component_id, day), []),
+                    minutes=figures.minutes if figures else {},
                 )
             )
-        result[component_id] = UptimeBars(bars, combine_days(stored[component_id]).uptime)
+        spans = {
+            span: combine_days(
+                f for f in stored[component_id] if f.day > last - timedelta(span)
+            ).uptime
+            for span in BAR_SPANS
+            if span <= days
+        }
+        result[component_id] = UptimeBars(bars, combine_days(stored[component_id]).uptime, spans)
     return result
 
 
@@ -127,3 +146,24 @@ def past_incidents(
         if first <= day <= today and event_start(incident) <= now:
             by_day[day].append(past_incident(incident))
     return [IncidentDay(day, by_day.get(day, [])) for day in reversed(days_between(first, today))]
+
+
+@dataclass
+class DayTable:
+    """One component's last BAR_DAYS days as a table: the figures behind its bars."""
+
+    component: Component
+    bars: UptimeBars
+
+    @property
+    def newest_first(self) -> list[DayBar]:
+        """Return the days, today first."""
+        return self.bars.days[::-1]
+
+
+def day_table(slug: str, now: datetime, zone: ZoneInfo) -> DayTable | None:
+    """Return the day table of a visible, non-group component, or None if there is none."""
+    component = shown_component(slug)
+    if component is None:
+        return None
+    return DayTable(component, uptime_bars([component.id], now, zone)[component.id])

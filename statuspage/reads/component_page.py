@@ -9,10 +9,10 @@ from datetime import datetime
 from probes import describe
 from statuspage.config import StatusConfig
 from statuspage.reads.latency import LocationCharts, latency_charts
-from statuspage.reads.status import shown_statuses
+from statuspage.reads.status import shown_component, shown_statuses
 from statuspage.reads.uptime import MonthFigures, monthly_uptime
 from statuspage.rules.heartbeat import every
-from statuspage.store.db import db, findable
+from statuspage.store.db import db
 from statuspage.store.models import Component, ProbeState
 from statuspage.vocabulary import ComponentStatus
 
@@ -40,13 +40,7 @@ class ComponentPage:
 
 def component_page(slug: str, config: StatusConfig, now: datetime) -> ComponentPage | None:
     """Return the page of a visible, non-group component, or None if there is none."""
-    if not findable(slug):
-        return None
-    component = db.session.execute(
-        db.select(Component).where(
-            Component.slug == slug, Component.hidden.is_(False), Component.is_group.is_(False)
-        )
-    ).scalar()
+    component = shown_component(slug)
     if component is None:
         return None
     entry = next((c for c in config.components if c.slug == slug), None)

@@ -18,8 +18,9 @@ from statuspage.reads.incidents import list_incidents, timeline
 from statuspage.reads.markdown import render_update
 from statuspage.reads.summary import last_change
 from statuspage.store.db import utcnow
-from statuspage.store.models import Component, Incident
+from statuspage.store.models import AffectedComponent, Component, Incident
 from statuspage.store.text import carried
+from statuspage.vocabulary import EventKind
 
 FEED_SIZE = 50
 # Tag URIs (RFC 4151) need a date on which the site owned its domain; any fixed one keeps the
@@ -36,7 +37,11 @@ class FeedEntry:
     title: str  # plain text
     published: datetime
     updated: datetime
-    html: str  # sanitized: every update, newest first
+    html: str  # sanitized: a maintenance's window, every update newest first, the components
+    # The affected components as (slug, name), in page order: categories, tags.
+    components: tuple[tuple[str, str], ...] = ()
+    # A maintenance's window (start, end), None for an incident.
+    window: tuple[datetime, datetime] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,11 @@ def history_feed(site: SiteConfig, component: Component | None = None) -> Histor
             updated=changed_at(incident),
             # Dropping what XML cannot carry, which text stored by an older version may hold.
             html=carried(entry_html(incident, site.zone)),
+            components=tuple(
+                (affected.component.slug, carried(affected.component.name))
+                for affected in _affected(incident)
+            ),
+            window=_window(incident),
         )
         for incident in incidents
     ]
@@ -107,13 +117,34 @@ def feed_time(moment: datetime, zone: ZoneInfo) -> str:
     return f"{local:%b} {local.day}, {local:%H:%M} {local.tzname()}"
 
 
+def _affected(incident: Incident) -> list[AffectedComponent]:
+    return sorted(incident.affected, key=lambda affected: affected.component.position)
+
+
+def _window(incident: Incident) -> tuple[datetime, datetime] | None:
+    if incident.kind != EventKind.MAINTENANCE:
+        return None
+    if incident.scheduled_for is None or incident.scheduled_until is None:
+        return None
+    return incident.scheduled_for, incident.scheduled_until
+
+
 def entry_html(incident: Incident, zone: ZoneInfo) -> str:
     """Return an entry's HTML: every update newest first, each as one labelled paragraph.
 
     Each update goes through render_update (a person's markdown sanitized, the system's text
     escaped); its first paragraph is unwrapped into the labelled one, so paragraphs never nest.
+    A maintenance starts with its window (as Statuspage's feeds do), and an entry with
+    affected components ends by naming them, so a reader knows what it is about.
     """
     parts = []
+    window = _window(incident)
+    if window is not None:
+        parts.append(
+            Markup("<p><strong>Scheduled maintenance</strong> - {} to {}</p>").format(
+                feed_time(window[0], zone), feed_time(window[1], zone)
+            )
+        )
     for entry in timeline(incident):
         head = Markup("<small>{}</small><br><strong>{}</strong> - ").format(
             feed_time(entry.update.display_at, zone), entry.label
@@ -123,4 +154,8 @@ def entry_html(incident: Incident, zone: ZoneInfo) -> str:
             parts.append(f"<p>{head}{body[3:]}")
         else:
             parts.append(f"<p>{head}</p>{body}")
+    affected = _affected(incident)
+    if affected:
+        names = Markup(", ").join(each.component.name for each in affected)
+        parts.append(Markup("<p>Affected components: {}.</p>").format(names))
     return "\n".join(parts) or str(escape(incident.name))

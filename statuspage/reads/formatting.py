@@ -65,5 +65,13 @@ def format_minutes(value: float | None) -> str:
     return f"{round(value, 1):g}"
 
 
+def format_seconds(seconds: int) -> str:
+    """Return an interval as words that follow "every": "minute", "2 minutes", "30 seconds"."""
+    if seconds % 60:
+        return f"{seconds} seconds"
+    minutes = seconds // 60
+    return "minute" if minutes == 1 else f"{minutes} minutes"
+
+
 # The filters every public page uses, registered under their own names.
-FILTERS = (relative_time, format_duration, format_percent, format_minutes)
+FILTERS = (relative_time, format_duration, format_percent, format_minutes, format_seconds)

@@ -13,9 +13,16 @@ from statuspage.reads.incidents import (
     live_status,
     timeline,
 )
+from statuspage.reads.status import shown_statuses
 from statuspage.rules import UPDATE_LABELS
 from statuspage.store.models import Incident
-from statuspage.vocabulary import ACTIVE_MAINTENANCE_STATUSES, UNRESOLVED_INCIDENT_STATUSES
+from statuspage.vocabulary import (
+    ACTIVE_MAINTENANCE_STATUSES,
+    RESOLVED_INCIDENT_STATUSES,
+    UNRESOLVED_INCIDENT_STATUSES,
+    ComponentStatus,
+    MaintenanceStatus,
+)
 
 
 @dataclass
@@ -27,9 +34,13 @@ class IncidentPage:
     duration: timedelta
     status_label: str
     ongoing: bool
+    # Resolved, or completed: nothing will change but a postmortem, so the page stays still.
+    over: bool
     # A maintenance's planned length, and whether the event has begun yet.
     planned: timedelta | None
     started: bool
+    # Each affected component's status now, by id, shown apart from its status in the event.
+    current: dict[int, ComponentStatus]
 
 
 def incident_page(code: str, now: datetime) -> IncidentPage | None:
@@ -45,10 +56,12 @@ def incident_page(code: str, now: datetime) -> IncidentPage | None:
         duration=duration(incident, now),
         status_label=UPDATE_LABELS.get(status, str(status).replace("_", " ").capitalize()),
         ongoing=ongoing,
+        over=status in (*RESOLVED_INCIDENT_STATUSES, MaintenanceStatus.COMPLETED),
         planned=(
             incident.scheduled_until - incident.scheduled_for
             if incident.scheduled_for and incident.scheduled_until
             else None
         ),
         started=event_start(incident) <= now,
+        current=shown_statuses([a.component for a in incident.affected], now),
     )

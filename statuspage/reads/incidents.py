@@ -43,10 +43,14 @@ class TimelineEntry:
 
 @dataclass
 class PastIncident:
-    """An event in a list of them (past incidents, history), with its newest update."""
+    """An event in a list of them (past incidents, history), with its newest update.
+
+    `note` is the update whose text the list shows (see shown_note).
+    """
 
     incident: Incident
     latest: TimelineEntry | None
+    note: TimelineEntry | None = None
 
 
 def timeline(incident: Incident) -> list[TimelineEntry]:
@@ -68,7 +72,22 @@ def timeline(incident: Incident) -> list[TimelineEntry]:
 def past_incident(incident: Incident) -> PastIncident:
     """Return an event as a list shows it: with its newest update, if it has any."""
     entries = timeline(incident)
-    return PastIncident(incident, entries[0] if entries else None)
+    return PastIncident(incident, entries[0] if entries else None, shown_note(incident, entries))
+
+
+def shown_note(incident: Incident, entries: list[TimelineEntry]) -> TimelineEntry | None:
+    """Return the update whose text a card shows: the newest, or for a maintenance the newest
+    a person wrote.
+
+    The clock moves a maintenance along with the system's texts ("Scheduled maintenance is
+    currently in progress."), which only repeat the status the card already states; the
+    staff's note says what customers need to know, so it stays the visible text.
+    """
+    if incident.kind == EventKind.MAINTENANCE:
+        written = next((entry for entry in entries if entry.update.author is not None), None)
+        if written is not None:
+            return written
+    return entries[0] if entries else None
 
 
 def list_incidents(

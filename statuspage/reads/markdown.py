@@ -32,10 +32,13 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
+# A postmortem is a document with sections; it sits under the page's own h1 and its
+# "Postmortem" h2, so its headings go from h2 to h4 (a "#" heading is shown as plain text).
+POSTMORTEM_TAGS = ALLOWED_TAGS | {"h2", "h3", "h4"}
 
 
 @functools.lru_cache(maxsize=4096)
-def render_markdown(text: str) -> Markup:
+def render_markdown(text: str, tags: frozenset[str] = frozenset(ALLOWED_TAGS)) -> Markup:
     """Render markdown, sanitize the HTML with an allow-list, and mark the result safe.
 
     Memoised on the text: updates are re-read on every feed and page, but an edit is new text.
@@ -43,12 +46,17 @@ def render_markdown(text: str) -> Markup:
     html = markdown_lib.markdown(text or "", output_format="html")
     clean = nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
+        tags=set(tags),
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_SCHEMES,
         link_rel="noopener noreferrer",
     )
     return Markup(clean)  # noqa: S704 - nh3 has just sanitized it
+
+
+def render_postmortem(text: str) -> Markup:
+    """Render a postmortem like any markdown, with section headings h2 to h4 allowed too."""
+    return render_markdown(text, frozenset(POSTMORTEM_TAGS))
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")

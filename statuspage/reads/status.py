@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func
 
 from statuspage.rules import effective_status, maintenance_status, worst_status
-from statuspage.store.db import db
+from statuspage.store.db import db, findable
 from statuspage.store.models import AffectedComponent, Component, Incident, ProbeResult
 from statuspage.vocabulary import (
     ACTIVE_MAINTENANCE_STATUSES,
@@ -28,6 +29,16 @@ def visible_components() -> list[Component]:
     return list(db.session.execute(query).scalars())
 
 
+def shown_component(slug: str, groups: bool = False) -> Component | None:
+    """Return the visible component with this slug (a group too if `groups`), or None."""
+    if not findable(slug):
+        return None
+    query = db.select(Component).where(Component.slug == slug, Component.hidden.is_(False))
+    if not groups:
+        query = query.where(Component.is_group.is_(False))
+    return db.session.execute(query).scalar()
+
+
 def shown_statuses(components: Iterable[Component], now: datetime) -> dict[int, ComponentStatus]:
     """Return what the page shows for each component at `now`, maintenance windows included.
 
@@ -43,6 +54,45 @@ def shown_statuses(components: Iterable[Component], now: datetime) -> dict[int, 
             staff_incident_status(component.id),
         )
     return result
+
+
+def observed_statuses(components: Iterable[Component], now: datetime) -> dict[int, ComponentStatus]:
+    """Return what the page would show for each component at `now` without a manual status.
+
+    What probes, incidents and maintenance say: the admin screen shows it beside a manual
+    status, and asks before a manual status hides it.
+    """
+    return {component.id: observed(component, now).status for component in components}
+
+
+@dataclass
+class Observed:
+    """What is observed of a component, and from where: what a manual status would hide."""
+
+    status: ComponentStatus
+    automatic: ComponentStatus | None
+    automatic_since: datetime | None
+    incident: Incident | None  # the newest open staff incident affecting it
+    incident_status: ComponentStatus | None
+    maintenance: Incident | None  # a maintenance in progress over it
+
+
+def observed(component: Component, now: datetime) -> Observed:
+    """Return what probes, open incidents and maintenance say of a component at `now`."""
+    maintenance = maintenance_covering(component.id, now)
+    incident_status = staff_incident_status(component.id)
+    return Observed(
+        status=effective_status(
+            component.automatic_status, None, maintenance is not None, incident_status
+        ),
+        automatic=ComponentStatus(component.automatic_status)
+        if component.automatic_status
+        else None,
+        automatic_since=component.automatic_since,
+        incident=open_staff_incident(component.id) if incident_status else None,
+        incident_status=incident_status,
+        maintenance=maintenance,
+    )
 
 
 def maintenance_covering(component_id: int, now: datetime) -> Incident | None:

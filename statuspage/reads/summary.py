@@ -11,8 +11,15 @@ from datetime import datetime
 from sqlalchemy import func
 
 from statuspage.config import SiteConfig
-from statuspage.reads.incidents import event_start, maintenances, unresolved_incidents
-from statuspage.reads.status import shown_statuses, visible_components
+from statuspage.reads.incidents import (
+    TimelineEntry,
+    event_start,
+    maintenances,
+    shown_note,
+    timeline,
+    unresolved_incidents,
+)
+from statuspage.reads.status import newest_result_at, shown_statuses, visible_components
 from statuspage.rules import page_status, worst_status
 from statuspage.store.db import db
 from statuspage.store.models import Component, Incident, IncidentUpdate, StatusChange
@@ -40,6 +47,11 @@ class MaintenanceView:
     maintenance: Incident
     status: MaintenanceStatus
 
+    @property
+    def note(self) -> TimelineEntry | None:
+        """Return the update whose text the page shows (staff's note over the clock's text)."""
+        return shown_note(self.maintenance, timeline(self.maintenance))
+
 
 @dataclass
 class PageSummary:
@@ -53,6 +65,8 @@ class PageSummary:
     active_maintenances: list[MaintenanceView]
     upcoming_maintenances: list[MaintenanceView]
     updated_at: datetime | None
+    # When the newest probe result (from any location) was taken: when status was last checked.
+    checked_at: datetime | None = None
 
     def leaves(self) -> list[ComponentView]:
         """Return the shown leaf components, each group replaced by its members."""
@@ -82,7 +96,20 @@ def page_summary(site: SiteConfig, now: datetime) -> PageSummary:
         active_maintenances=active,
         upcoming_maintenances=upcoming,
         updated_at=last_change(),
+        checked_at=newest_result_at(),
     )
+
+
+def current_indicator(now: datetime) -> str:
+    """Return the page indicator at `now` (none, minor, major, critical or maintenance).
+
+    The banner's rule without the rest of the summary: pages other than the home page need
+    only this, for their favicon.
+    """
+    components = visible_components()
+    tree = _component_tree(components, shown_statuses(components, now))
+    impacts = [Impact(incident.impact) for incident in unresolved_incidents()]
+    return page_status([leaf.status for leaf in _leaves(tree)], impacts)[0]
 
 
 def _leaves(tree: list[ComponentView]) -> list[ComponentView]:

@@ -1,6 +1,10 @@
 """Status rules: pure functions that turn results, statuses and time into what the page says."""
 
-from statuspage.rules.component import component_status_from_probes, effective_status
+from statuspage.rules.component import (
+    component_status_from_probes,
+    effective_status,
+    manual_hides,
+)
 from statuspage.rules.confirmation import (
     LocationState,
     combine_locations,
@@ -54,6 +58,7 @@ __all__ = [
     "day_colour",
     "day_level",
     "effective_status",
+    "manual_hides",
     "failure_update",
     "incident_impact",
     "maintenance_status",

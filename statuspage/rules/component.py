@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from statuspage.rules.page import worst_status
+from statuspage.rules.page import STATUS_SEVERITY, worst_status
 from statuspage.vocabulary import ComponentStatus, Outcome
 
 
@@ -55,3 +55,13 @@ def effective_status(
     if incident_status is not None:
         candidates.append(incident_status)
     return worst_status(candidates)
+
+
+def manual_hides(manual: ComponentStatus | str, observed: ComponentStatus | str) -> bool:
+    """Tell whether a manual status would show a component better than what is observed.
+
+    `observed` is the status the page would show without a manual one (probes, incidents,
+    maintenance). Maintenance ranks between operational and degraded, as everywhere: pinning
+    "operational" over a maintenance hides it, pinning "under maintenance" over an outage too.
+    """
+    return STATUS_SEVERITY[ComponentStatus(manual)] < STATUS_SEVERITY[ComponentStatus(observed)]

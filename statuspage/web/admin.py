@@ -23,12 +23,19 @@ from statuspage import staff
 from statuspage.config import StatusConfig
 from statuspage.reads.admin import audit_page, audit_trail, incident_lists, update_labels
 from statuspage.reads.checks import certificates
-from statuspage.reads.markdown import render_markdown
-from statuspage.reads.status import shown_statuses
+from statuspage.reads.markdown import render_markdown, render_postmortem
+from statuspage.reads.status import observed, shown_statuses
 from statuspage.reads.summary import leaf_components
+from statuspage.rules import manual_hides
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import Incident
-from statuspage.vocabulary import ComponentStatus, EventKind, IncidentStatus
+from statuspage.vocabulary import (
+    RESOLVED_INCIDENT_STATUSES,
+    ComponentStatus,
+    EventKind,
+    IncidentStatus,
+    MaintenanceStatus,
+)
 from statuspage.web.admin_forms import (
     COMPONENT_STATUSES,
     MAINTENANCE_STATUSES,
@@ -83,9 +90,9 @@ def _incident_or_404(code: str) -> Incident:
         abort(404)
 
 
-def _preview(text: str | None) -> Markup | None:
+def _preview(text: str | None, render: Callable[[str], Markup] = render_markdown) -> Markup | None:
     """Render the note for a preview when staff pressed Preview rather than Post."""
-    return render_markdown(text or "") if request.form.get("action") == "preview" else None
+    return render(text or "") if request.form.get("action") == "preview" else None
 
 
 def _refused_or_shown() -> int:
@@ -205,6 +212,21 @@ def post_update(code: str):
     return _incident_page(event, form, PostmortemForm(formdata=None))
 
 
+@bp.get("/incidents/<code>/resolve")
+def confirm_resolve(code: str):
+    """Ask before resolving: say what the closing update says and what it sets operational."""
+    event = _incident_or_404(code)
+    if event.kind == EventKind.MAINTENANCE or event.status in RESOLVED_INCIDENT_STATUSES:
+        return redirect(url_for("admin.incident", code=code))
+    components = [affected.component for affected in event.affected]
+    return render_template(
+        "admin/confirm_resolve.html",
+        event=event,
+        button=ButtonForm(),
+        shown=shown_statuses(components, utcnow()),
+    )
+
+
 @bp.post("/incidents/<code>/resolve")
 def resolve(code: str):
     """Resolve an incident with the default closing text."""
@@ -231,7 +253,7 @@ def postmortem(code: str):
     event = _incident_or_404(code)
     form = PostmortemForm()
     if form.validate_on_submit():
-        preview = _preview(form.postmortem.data)
+        preview = _preview(form.postmortem.data, render_postmortem)
         if preview is not None:
             return _incident_page(
                 event, UpdateForm(formdata=None), form, postmortem_preview=preview
@@ -321,6 +343,20 @@ def edit_maintenance(code: str):
     return _render_form("admin/maintenance_form.html", form, maintenance=maintenance)
 
 
+@bp.get("/maintenance/<code>/cancel")
+def confirm_cancel(code: str):
+    """Ask before ending a maintenance early (or calling it off before it starts)."""
+    maintenance = _incident_or_404(code)
+    if (
+        maintenance.kind != EventKind.MAINTENANCE
+        or maintenance.status == MaintenanceStatus.COMPLETED
+    ):
+        return redirect(url_for("admin.incident", code=code))
+    return render_template(
+        "admin/confirm_cancel.html", event=maintenance, button=ButtonForm(), now=utcnow()
+    )
+
+
 @bp.post("/maintenance/<code>/cancel")
 def cancel_maintenance(code: str):
     """End a maintenance now (or before it starts)."""
@@ -333,11 +369,25 @@ def cancel_maintenance(code: str):
 @bp.route("/components", methods=["GET", "POST"])
 @admin_only
 def components():
-    """Set or clear components' manual status."""
+    """Set or clear components' manual status; ask first when one would hide what is seen."""
     form = ButtonForm()
+    leaves = leaf_components()
+    now = utcnow()
     if form.validate_on_submit():
         slug = request.form.get("slug", "")
         chosen = request.form.get("status") if request.form.get("action") == "set" else None
+        target = next((c for c in leaves if c.slug == slug), None)
+        if target is not None and chosen in {status.value for status in ComponentStatus}:
+            seen = observed(target, now)
+            if manual_hides(chosen, seen.status) and request.form.get("confirmed") != "yes":
+                # Not set yet: the server's own confirmation step, since the pages run no script.
+                return render_template(
+                    "admin/confirm_status.html",
+                    component=target,
+                    chosen=ComponentStatus(chosen),
+                    seen=seen,
+                    form=form,
+                )
         _act(
             staff.set_component_status,
             "Manual status set." if chosen else "Manual status cleared.",
@@ -345,11 +395,11 @@ def components():
             chosen,
         )
         return redirect(url_for("admin.components"))
-    leaves = leaf_components()
     return render_template(
         "admin/components.html",
         components=leaves,
-        shown=shown_statuses(leaves, utcnow()),
+        shown=shown_statuses(leaves, now),
+        seen={component.id: observed(component, now) for component in leaves},
         component_statuses=COMPONENT_STATUSES,
         form=form,
     )

@@ -11,7 +11,7 @@ from typing import Any
 from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, abort, current_app
 
-from statuspage.reads.feed import HistoryFeed, history_feed
+from statuspage.reads.feed import FeedEntry, HistoryFeed, history_feed
 from statuspage.reads.status import visible_components
 from statuspage.store.models import Component
 
@@ -71,22 +71,15 @@ def _xml_feed(feed: HistoryFeed, fmt: str) -> bytes:
         entry.published(item.published)
         entry.updated(item.updated)
         entry.content(item.html, type="html")
+        # Each affected component as a category, for readers that filter: slug and name.
+        for slug, name in item.components:
+            entry.category(term=slug, label=name)
     return generator.atom_str(pretty=True) if fmt == "atom" else generator.rss_str(pretty=True)
 
 
 def json_feed(feed: HistoryFeed) -> str:
     """Return the feed as JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
-    items: list[dict[str, Any]] = [
-        {
-            "id": item.id,
-            "url": item.url,
-            "title": item.title,
-            "content_html": item.html,
-            "date_published": item.published.isoformat(),
-            "date_modified": item.updated.isoformat(),
-        }
-        for item in feed.entries
-    ]
+    items: list[dict[str, Any]] = [_json_item(item) for item in feed.entries]
     document = {
         "version": JSON_FEED_VERSION,
         "title": feed.title,
@@ -97,3 +90,27 @@ def json_feed(feed: HistoryFeed) -> str:
         "items": items,
     }
     return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+def _json_item(item: FeedEntry) -> dict[str, Any]:
+    """Return one entry as a JSON Feed item; the components and window also as data.
+
+    `tags` are the components' names; `_statuspage` (an extension: JSON Feed 1.1 reserves
+    keys starting with "_" for them) carries their slugs and a maintenance's window.
+    """
+    extension: dict[str, Any] = {"components": [slug for slug, _ in item.components]}
+    if item.window is not None:
+        extension["scheduled_for"] = item.window[0].isoformat()
+        extension["scheduled_until"] = item.window[1].isoformat()
+    document: dict[str, Any] = {
+        "id": item.id,
+        "url": item.url,
+        "title": item.title,
+        "content_html": item.html,
+        "date_published": item.published.isoformat(),
+        "date_modified": item.updated.isoformat(),
+    }
+    if item.components:
+        document["tags"] = [name for _, name in item.components]
+    document["_statuspage"] = extension
+    return document

@@ -8,8 +8,17 @@ from flask import Flask, current_app
 from markupsafe import Markup, escape
 
 from statuspage.reads.formatting import FILTERS
-from statuspage.reads.markdown import render_markdown, render_update
-from statuspage.vocabulary import STATUS_LABELS, ComponentStatus
+from statuspage.reads.markdown import render_markdown, render_postmortem, render_update
+from statuspage.rules import UPDATE_LABELS
+from statuspage.vocabulary import STATUS_LABELS, ComponentStatus, IncidentStatus, MaintenanceStatus
+
+IMPACT_LABELS = {
+    "none": "No impact",
+    "minor": "Minor impact",
+    "major": "Major impact",
+    "critical": "Critical impact",
+    "maintenance": "Maintenance",
+}
 
 
 def local_time(value: datetime | None, fmt: str = "%b %d, %H:%M") -> str:
@@ -36,12 +45,30 @@ def status_label(status: str) -> str:
         return status.replace("_", " ").capitalize()
 
 
+def event_status_label(status: str) -> str:
+    """Return the words for an incident's or maintenance's status: "Monitoring", "In progress"."""
+    for kind in (IncidentStatus, MaintenanceStatus):
+        try:
+            return UPDATE_LABELS[kind(status)]
+        except ValueError:
+            continue
+    return status.replace("_", " ").capitalize()
+
+
+def impact_label(impact: str) -> str:
+    """Return the words for an impact: "Major impact", "No impact", "Maintenance"."""
+    return IMPACT_LABELS.get(impact, impact.capitalize())
+
+
 def register(app: Flask) -> None:
     """Make the filters available to templates."""
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(time_tag, "time_tag")
     app.add_template_filter(status_label, "status_label")
+    app.add_template_filter(event_status_label, "event_status_label")
+    app.add_template_filter(impact_label, "impact_label")
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(render_postmortem, "postmortem")
     app.add_template_filter(render_update, "update_html")
     for words in FILTERS:
         app.add_template_filter(words)

@@ -18,21 +18,27 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from probes import slugify
-from statuspage.reads.bars import bar_legend, past_incidents, uptime_bars
+from statuspage.reads.bars import bar_legend, day_table, past_incidents, uptime_bars
 from statuspage.reads.component_page import component_page
 from statuspage.reads.history import history_page
 from statuspage.reads.incident_page import incident_page
-from statuspage.reads.summary import leaf_components, page_summary
+from statuspage.reads.status import shown_component, visible_components
+from statuspage.reads.summary import current_indicator, leaf_components, page_summary
 from statuspage.reads.upstreams import reports_for, upstream_views
 from statuspage.reads.uptime import UPTIME_TARGET, monthly_uptime
 from statuspage.reads.uptime import uptime_csv as uptime_csv_text
 from statuspage.store.db import utcnow
+from statuspage.store.models import Component
 from statuspage.web.caching import keyed_on
 
 bp = Blueprint("public", __name__)
 
 # A page number beyond this is refused outright, so no query ever gets an absurd offset.
 MAX_PAGE = 1_000_000
+# The home, incident and component pages reload themselves this often (a meta refresh: the
+# CSP allows no script). Responses are cached for 30 s, so a reload never sees older news
+# than that; each of those pages links to a copy that does not refresh (WCAG 2.2.1).
+REFRESH_SECONDS = 60
 
 
 def _notice() -> str:
@@ -47,7 +53,22 @@ def _notice() -> str:
 @bp.context_processor
 def _every_page() -> dict[str, Any]:
     """Give every public page the site, the footer notice and the moment it is rendered for."""
-    return {"site": current_app.config["STATUS"].site, "notice": _notice(), "now": utcnow()}
+    return {
+        "site": current_app.config["STATUS"].site,
+        "notice": _notice(),
+        "now": utcnow(),
+        "refresh_interval": REFRESH_SECONDS,
+    }
+
+
+@bp.app_template_global()
+def page_indicator() -> str:
+    """Return the page indicator now, for the favicon of a page that has no summary at hand.
+
+    A global rather than this blueprint's context: other blueprints' pages (the subscribe
+    pages) extend the same base template.
+    """
+    return current_indicator(utcnow())
 
 
 @bp.errorhandler(400)
@@ -60,6 +81,16 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
 @bp.get("/")
 def index():
     """Show the status, 90 days of bars, the services depended on and 15 days of incidents."""
+    return _index(still=False)
+
+
+@bp.get("/no-refresh")
+def index_still():
+    """Show the home page in a copy that does not refresh itself."""
+    return _index(still=True)
+
+
+def _index(still: bool) -> str:
     config = current_app.config["STATUS"]
     site = config.site
     now = utcnow()
@@ -73,12 +104,25 @@ def index():
         bar_legend=bar_legend(),
         upstreams=upstream_views(config, now),
         now=now,
+        refresh=None if still else REFRESH_SECONDS,
+        still=still,
+        indicator=summary.indicator,
     )
 
 
 @bp.get("/incidents/<code>")
 def incident(code: str):
     """Show one incident or maintenance: its timeline, duration and postmortem."""
+    return _incident(code, still=False)
+
+
+@bp.get("/incidents/<code>/no-refresh")
+def incident_still(code: str):
+    """Show an incident's page in a copy that does not refresh itself."""
+    return _incident(code, still=True)
+
+
+def _incident(code: str, still: bool) -> str:
     now = utcnow()
     page = incident_page(code, now)
     if page is None:
@@ -87,7 +131,11 @@ def incident(code: str):
     if page.ongoing and not page.incident.is_maintenance:
         slugs = [affected.component.slug for affected in page.incident.affected]
         reports = reports_for(slugs, current_app.config["STATUS"], now)
-    return render_template("incident.html", page=page, now=now, upstream_reports=reports)
+    # An event that is over has nothing left to refresh for but a postmortem, read at length.
+    refresh = None if still or page.over else REFRESH_SECONDS
+    return render_template(
+        "incident.html", page=page, now=now, refresh=refresh, still=still, upstream_reports=reports
+    )
 
 
 @bp.get("/history", defaults={"number": 1})
@@ -99,28 +147,78 @@ def history(number: int):
     Pages are paths (/history/2), so the published site can hold them as files; the older
     /history?page=2 answers with a permanent redirect there.
     """
+    return _history(None, number)
+
+
+@bp.get("/components/<slug>/history", defaults={"number": 1})
+@bp.get("/components/<slug>/history/<int:number>")
+@keyed_on("page")
+def component_history(slug: str, number: int):
+    """Show the incidents and maintenances that affected one component (or group), paged
+    like the whole history (/components/<slug>/history/2)."""
+    component = shown_component(slug, groups=True)
+    if component is None:
+        abort(404, "There is no component at this address.")
+    return _history(component, number)
+
+
+def _history(component: Component | None, number: int) -> Any:
     if "page" in request.args:
         raw = request.args["page"]
         if not raw.isascii() or not raw.isdigit() or len(raw) > 7 or int(raw) < 1:
             abort(400, "The page number must be a whole number from 1.")
-        return redirect(url_for("public.history", number=int(raw)), 301)
+        where = {"slug": component.slug} if component else {}
+        return redirect(url_for(request.endpoint or "", number=int(raw), **where), 301)
     # A well-formed page past the end gets a 404; one past any history, a 400.
     if not 1 <= number <= MAX_PAGE:
         abort(400, "The page number must be a whole number from 1.")
-    page = history_page(number, current_app.config["STATUS"].site.zone)
+    page = history_page(number, current_app.config["STATUS"].site.zone, component=component)
     if number > page.pages:
         abort(404, f"The history has {page.pages} page{'s' if page.pages != 1 else ''}.")
-    return render_template("history.html", page=page)
+    return render_template("history.html", page=page, components=visible_components())
 
 
 @bp.get("/components/<slug>")
 def component(slug: str):
     """Show one component: its status, probes' latest results, response times and uptime."""
+    return _component(slug, still=False)
+
+
+@bp.get("/components/<slug>/no-refresh")
+def component_still(slug: str):
+    """Show a component's page in a copy that does not refresh itself."""
+    return _component(slug, still=True)
+
+
+def _component(slug: str, still: bool) -> str:
     now = utcnow()
     page = component_page(slug, current_app.config["STATUS"], now)
     if page is None:
         abort(404, "There is no component at this address.")
-    return render_template("component.html", page=page, now=now, target=UPTIME_TARGET)
+    return render_template(
+        "component.html",
+        page=page,
+        now=now,
+        target=UPTIME_TARGET,
+        refresh=None if still else REFRESH_SECONDS,
+        still=still,
+    )
+
+
+@bp.get("/components/<slug>/days")
+def component_days(slug: str):
+    """Show the figures behind a component's daily bars: a table of its last 90 days."""
+    site = current_app.config["STATUS"].site
+    table = day_table(slug, utcnow(), site.zone)
+    if table is None:
+        abort(404, "There is no component at this address.")
+    return render_template("days.html", table=table)
+
+
+@bp.get("/favicon-<any(none, minor, major, critical, maintenance):indicator>.svg")
+def favicon(indicator: str) -> Response:
+    """Serve the icon of one page indicator: each page links the one of the status now."""
+    return Response(render_template("favicon.svg", indicator=indicator), mimetype="image/svg+xml")
 
 
 def _monthly_uptime():

@@ -10,6 +10,7 @@ from statuspage.reads.formatting import (
     format_duration,
     format_minutes,
     format_percent,
+    format_seconds,
     relative_time,
 )
 
@@ -75,3 +76,11 @@ def test_format_minutes() -> None:
         "1440",
         "",
     ]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [(60, "minute"), (120, "2 minutes"), (30, "30 seconds"), (90, "90 seconds")],
+)
+def test_format_seconds_reads_after_every(seconds, words) -> None:
+    assert format_seconds(seconds) == words

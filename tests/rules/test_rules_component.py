@@ -2,7 +2,7 @@
 
 import pytest
 
-from statuspage.rules import component_status_from_probes, effective_status
+from statuspage.rules import component_status_from_probes, effective_status, manual_hides
 from statuspage.vocabulary import ComponentStatus
 
 OP = ComponentStatus.OPERATIONAL
@@ -64,3 +64,20 @@ def test_component_status_refuses_unknown_state():
 )
 def test_effective_status(automatic, manual, in_maintenance, incident, expected):
     assert effective_status(automatic, manual, in_maintenance, incident) == expected
+
+
+@pytest.mark.parametrize(
+    ("manual", "observed", "hides"),
+    [
+        (OP, PAR, True),
+        (DEG, MAJ, True),
+        (MNT, PAR, True),  # pinning maintenance over an outage hides it too
+        (OP, MNT, True),
+        (PAR, PAR, False),
+        (MAJ, PAR, False),
+        (DEG, MNT, False),
+        (OP, OP, False),
+    ],
+)
+def test_manual_hides_only_a_better_status(manual, observed, hides):
+    assert manual_hides(manual, observed) is hides

@@ -9,7 +9,14 @@ import pytest
 from statuspage.staff.accounts import create_user
 from statuspage.store.db import db
 from statuspage.store.limits import ACTOR as MAX_EMAIL
-from statuspage.store.models import AuditEntry, Incident, IncidentUpdate, SignInFailure, User
+from statuspage.store.models import (
+    AuditEntry,
+    Component,
+    Incident,
+    IncidentUpdate,
+    SignInFailure,
+    User,
+)
 from tests.inert import live_markup
 
 PASSWORD = "correct horse battery"
@@ -315,3 +322,118 @@ class TestCsrf:
         )
         with app.app_context():
             assert db.session.execute(db.select(Incident)).first() is None
+
+
+# ---------------------------------------------------------------------------------------
+# Staff cannot hide an outage by accident (issue 14)
+
+
+def observe(app, slug: str, status: str) -> None:
+    """Give a component the automatic status the probes would."""
+    with app.app_context():
+        component = db.session.execute(db.select(Component).filter_by(slug=slug)).scalar_one()
+        component.automatic_status = status
+        db.session.commit()
+
+
+def test_the_incidents_screen_has_a_heading_and_says_statuses_in_words(app, staff_client) -> None:
+    open_incident(staff_client, status="monitoring", impact="major")
+    page = staff_client.get("/admin/").get_data(as_text=True)
+    assert "<h1>Incidents</h1>" in page
+    assert "Monitoring · Major impact" in page
+    assert "monitoring · major" not in page
+
+
+def test_status_controls_start_on_what_the_page_shows(app, staff_client) -> None:
+    observe(app, "analytics", "partial_outage")
+    page = staff_client.get("/admin/components").get_data(as_text=True)
+    select = page.split('id="status-analytics"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="partial_outage" selected>' in select
+    assert select.count("selected") == 1
+    assert "Probes</dt><dd>Partial Outage" in page
+
+
+def test_a_manual_status_better_than_observed_asks_first_and_says_what_it_hides(
+    app, staff_client, client
+) -> None:
+    observe(app, "analytics", "partial_outage")
+    asked = staff_client.post(
+        "/admin/components", data={"slug": "analytics", "status": "operational", "action": "set"}
+    )
+    assert asked.status_code == 200
+    page = asked.get_data(as_text=True)
+    assert "This hides what is observed" in page
+    assert "the probes say Partial Outage" in page
+    assert 'name="confirmed" value="yes"' in page
+    with app.app_context():
+        component = db.session.execute(
+            db.select(Component).filter_by(slug="analytics")
+        ).scalar_one()
+        assert component.manual_status is None  # nothing set until confirmed
+    assert "<h1>Minor Service Outage</h1>" in client.get("/").get_data(as_text=True)
+    done = staff_client.post(
+        "/admin/components",
+        data={"slug": "analytics", "status": "operational", "action": "set", "confirmed": "yes"},
+    )
+    assert done.status_code == 302
+    assert "<h1>All Systems Operational</h1>" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("status", ["partial_outage", "major_outage"])
+def test_a_manual_status_as_bad_or_worse_is_set_at_once(app, staff_client, status) -> None:
+    observe(app, "analytics", "partial_outage")
+    response = staff_client.post(
+        "/admin/components", data={"slug": "analytics", "status": status, "action": "set"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        component = db.session.execute(
+            db.select(Component).filter_by(slug="analytics")
+        ).scalar_one()
+        assert component.manual_status == status
+
+
+def test_resolving_asks_first_and_says_what_it_changes(app, staff_client) -> None:
+    code = open_incident(staff_client).headers["Location"].rsplit("/", 1)[1]
+    page = staff_client.get(f"/admin/incidents/{code}").get_data(as_text=True)
+    # The incident's screen offers a link to the confirmation, never a one-click form.
+    assert f'href="/admin/incidents/{code}/resolve"' in page
+    assert f'action="/admin/incidents/{code}/resolve"' not in page
+    confirm = staff_client.get(f"/admin/incidents/{code}/resolve").get_data(as_text=True)
+    assert "This incident has been resolved." in confirm
+    assert "<strong>Live Updates</strong> (shown now as Major Outage)" in confirm
+    assert f'action="/admin/incidents/{code}/resolve"' in confirm
+    with app.app_context():
+        assert db.session.execute(db.select(Incident)).scalar_one().status == "investigating"
+    staff_client.post(f"/admin/incidents/{code}/resolve")
+    with app.app_context():
+        assert db.session.execute(db.select(Incident)).scalar_one().status == "resolved"
+    # Once resolved there is nothing to confirm.
+    assert staff_client.get(f"/admin/incidents/{code}/resolve").status_code == 302
+
+
+def test_cancelling_a_maintenance_asks_first(app, staff_client) -> None:
+    response = staff_client.post(
+        "/admin/maintenance/new",
+        data={
+            "name": "Database upgrade",
+            "scheduled_for": "2030-01-01T10:00",
+            "scheduled_until": "2030-01-01T11:00",
+            "components": ["analytics"],
+        },
+    )
+    code = response.headers["Location"].rsplit("/", 1)[1]
+    page = staff_client.get(f"/admin/incidents/{code}").get_data(as_text=True)
+    assert f'href="/admin/maintenance/{code}/cancel"' in page
+    confirm = staff_client.get(f"/admin/maintenance/{code}/cancel").get_data(as_text=True)
+    assert "has not started" in confirm and f'action="/admin/maintenance/{code}/cancel"' in confirm
+
+
+def test_a_postmortem_preview_keeps_its_section_headings(app, staff_client) -> None:
+    code = open_incident(staff_client).headers["Location"].rsplit("/", 1)[1]
+    staff_client.post(f"/admin/incidents/{code}/resolve")
+    preview = staff_client.post(
+        f"/admin/incidents/{code}/postmortem",
+        data={"postmortem": "## What happened\n\nA deploy.", "action": "preview"},
+    ).get_data(as_text=True)
+    assert "<h2>What happened</h2>" in preview

@@ -278,3 +278,45 @@ class TestPerComponent:
     @pytest.mark.parametrize("fmt", ["atom", "rss"])
     def test_unknown_component_is_404(self, client, fmt) -> None:
         assert client.get(f"/components/nope/history.{fmt}").status_code == 404
+
+
+def test_entries_name_their_components_as_text_and_categories(app, client) -> None:
+    with app.app_context():
+        add_incident(
+            "Slow",
+            started_at=T0,
+            updates=LOOKING,
+            affected=("analytics", "live-updates"),
+            dated=True,
+        )
+        db.session.commit()
+    _, atom = parse(client, "/history.atom")
+    html = atom.entries[0].content[0].value
+    # In page order, as the last paragraph.
+    assert html.endswith("<p>Affected components: Live Updates, Analytics.</p>")
+    assert [(t.term, t.label) for t in atom.entries[0].tags] == [
+        ("live-updates", "Live Updates"),
+        ("analytics", "Analytics"),
+    ]
+    item = ET.fromstring(client.get("/history.rss").data).find("channel/item")
+    assert [c.text for c in item.findall("category")] == ["Live Updates", "Analytics"]
+
+
+def test_a_maintenance_entry_starts_with_its_window(app, client) -> None:
+    with app.app_context():
+        add_incident(
+            "Upgrade",
+            kind="maintenance",
+            started_at=T0,
+            scheduled_for=T0,
+            updates=[("scheduled", "Planned.")],
+            affected=("analytics",),
+            dated=True,
+        )
+        db.session.commit()
+    for path in FEEDS:
+        _, feed = parse(client, path)
+        html = feed.entries[0].get("content", [{}])[0].get("value") or feed.entries[0].summary
+        assert html.startswith(
+            "<p><strong>Scheduled maintenance</strong> - Feb 15, 13:14 UTC to Feb 15, 14:14 UTC</p>"
+        ), path

@@ -159,3 +159,26 @@ def test_json_feed_drops_what_no_format_can_carry(app, client) -> None:
     (item,) = json_feed(client, "/history.json")["items"]
     assert item["title"] == "Bell and  stored long ago"
     assert "\x0b" not in item["content_html"] and "Odd text." in item["content_html"]
+
+
+def test_json_feed_items_carry_components_and_a_maintenance_window(app, client) -> None:
+    with app.app_context():
+        add_incident(
+            "Upgrade",
+            kind="maintenance",
+            started_at=T0,
+            scheduled_for=T0,
+            updates=[("scheduled", "Planned.")],
+            affected=("analytics",),
+            dated=True,
+        )
+        add_incident("Quiet one", started_at=T0 - timedelta(days=1), updates=LOOKING, dated=True)
+        db.session.commit()
+    upgrade, quiet = json_feed(client, "/history.json")["items"]
+    assert upgrade["tags"] == ["Analytics"]
+    assert upgrade["_statuspage"] == {
+        "components": ["analytics"],
+        "scheduled_for": "2026-02-15T13:14:00+00:00",
+        "scheduled_until": "2026-02-15T14:14:00+00:00",
+    }
+    assert "tags" not in quiet and quiet["_statuspage"] == {"components": []}

@@ -20,16 +20,23 @@ def frozen(monkeypatch):
 
 def bars_of(page: str, name: str) -> list[str]:
     """Return the 90 <li> bars of one component, oldest first."""
-    block = page.split(f'aria-label="{name}: uptime of each of the last 90 days"', 1)[1]
+    block = page.split(f'<ol class="bar-days" aria-hidden="true" data-component="{name}">', 1)[1]
     block = block.split("</ol>", 1)[0]
     return re.findall(r"<li .*?</li>", block, flags=re.S)
 
 
 def rects_of(page: str, name: str) -> list[str]:
     """Return the fill colours of one component's drawn bars, oldest first."""
-    head = page.split(f'aria-label="{name}: uptime of each of the last 90 days"', 1)[0]
+    head = page.split(f'<ol class="bar-days" aria-hidden="true" data-component="{name}">', 1)[0]
     drawing = head.rsplit('<svg class="bars-drawing"', 1)[1]
     return re.findall(r'<rect [^>]*fill="(#[0-9a-f]{6})"', drawing)
+
+
+def uptime_of(page: str, name: str, span: int = 90) -> str:
+    """Return the uptime one component's bars say over their newest `span` days."""
+    scale = page.split(f'data-component="{name}">', 1)[1].split('<p class="bars-scale">', 1)[1]
+    shown = scale.split(f'<span class="span span-{span}">', 1)[1].split("</span></span>", 1)[0]
+    return shown.split('<span class="bars-uptime">', 1)[1]
 
 
 def test_empty_database_has_90_grey_bars_per_component_and_quiet_days(client) -> None:
@@ -42,8 +49,8 @@ def test_empty_database_has_90_grey_bars_per_component_and_quiet_days(client) ->
         assert all('class="day-nodata"' in bar and "No data" in bar for bar in bars)
         assert set(rects_of(page, name)) == {day_colour(None)}
         assert len(rects_of(page, name)) == 90
-    # Never 100% on no data: the period's uptime says so.
-    assert page.count('<span class="bars-uptime">No data</span>') == 3
+    # Never 100% on no data: the period's uptime says so (over 30, 60 and 90 days).
+    assert page.count('<span class="bars-uptime">No data</span>') == 9
     assert page.count("<h3>") == 15
     assert page.count("No incidents reported.") == 15
     assert 'href="/history"' in page
@@ -82,8 +89,8 @@ def test_a_day_with_downtime_shows_its_minutes_uptime_and_colour(app, client) ->
     assert colours[-2] == day_colour(None)
     assert 'class="day-nodata"' in bars[-1]
     # The period's uptime counts only the minutes with data: 30 down of 2880.
-    uptime = page.split('aria-label="Live Updates: uptime', 1)[1]
-    assert '<span class="bars-uptime">98.95% uptime</span>' in uptime.split("</p>", 1)[0]
+    assert uptime_of(page, "Live Updates") == "98.95% uptime"
+    assert uptime_of(page, "Live Updates", 30) == "98.95% uptime"
     analytics = bars_of(page, "Analytics")[-4]
     assert "97.91% uptime, 30 min weighted downtime" in analytics
 

@@ -305,6 +305,17 @@ def test_an_admin_manages_people_and_tokens_and_the_log_says_who(app, owner) -> 
     assert ("token.revoke", OWNER, "token:eu agent") in entries
 
 
+def test_the_users_screen_lists_the_other_accounts_with_their_roles(app, owner) -> None:
+    # It failed (500) as soon as there was another account: a choice has four fields, not two.
+    admin = app.test_client()
+    sign_in(admin)
+    response = admin.get("/admin/users")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    role = page.split(f"Role of {EDITOR}", 1)[1].split("</select>", 1)[0]
+    assert '<option value="editor" selected>Editor: incidents, maintenance, notes</option>' in role
+
+
 def test_the_last_admin_stays_one(app, owner, runner) -> None:
     result = runner.invoke(args=["user", "role", OWNER, "editor"])
     assert result.exit_code == 2 and "only admin" in result.output
