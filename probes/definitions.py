@@ -39,6 +39,11 @@ DEFAULT_TIMEOUT_S = 10
 DEFAULT_DEGRADED_MS = 3000
 DEFAULT_FAILURES_TO_OPEN = 3
 DEFAULT_SUCCESSES_TO_CLOSE = 2
+# Degraded when 3 of the last 10 results failed, even with successes between them (0: off).
+DEFAULT_INTERMITTENT_FAILURES = 3
+DEFAULT_INTERMITTENT_WINDOW = 10
+# Every result recorded reads this many back: a bound keeps that cheap.
+MAX_INTERMITTENT_WINDOW = 1000
 
 
 # A heartbeat's key is the only thing that lets a caller record beats: too short to guess is
@@ -106,6 +111,8 @@ class ProbeDefinition:
     degraded_ms: float = DEFAULT_DEGRADED_MS
     failures_to_open: int = DEFAULT_FAILURES_TO_OPEN
     successes_to_close: int = DEFAULT_SUCCESSES_TO_CLOSE
+    intermittent_failures: int = DEFAULT_INTERMITTENT_FAILURES
+    intermittent_window: int = DEFAULT_INTERMITTENT_WINDOW
     requires_env: tuple[str, ...] = ()
     # "http": a request this library makes. "heartbeat": beats that Capgo's own jobs send to
     # the site, which judges them (no URL; see statuspage.rules.heartbeat).
@@ -146,6 +153,18 @@ class ProbeDefinition:
             raise ValueError(f"{self.key}: timings must be positive")
         if self.failures_to_open < 1 or self.successes_to_close < 1:
             raise ValueError(f"{self.key}: confirmation counts must be at least 1")
+        if self.intermittent_failures < 0 or self.intermittent_window < 1:
+            raise ValueError(f"{self.key}: intermittent counts must be at least 0 and 1")
+        if self.intermittent_window > MAX_INTERMITTENT_WINDOW:
+            raise ValueError(
+                f"{self.key}: intermittent_window ({self.intermittent_window}) cannot exceed "
+                f"{MAX_INTERMITTENT_WINDOW}"
+            )
+        if self.intermittent_failures > self.intermittent_window:
+            raise ValueError(
+                f"{self.key}: intermittent_failures ({self.intermittent_failures}) cannot exceed "
+                f"intermittent_window ({self.intermittent_window})"
+            )
         if self.kind not in KINDS:
             raise ValueError(f"{self.key}: kind must be one of {', '.join(KINDS)}")
         if self.kind == "heartbeat" and (
@@ -353,5 +372,7 @@ def describe(definition: ProbeDefinition) -> dict[str, Any]:
         "confirmation": {
             "failures_to_open": definition.failures_to_open,
             "successes_to_close": definition.successes_to_close,
+            "intermittent_failures": definition.intermittent_failures,
+            "intermittent_window": definition.intermittent_window,
         },
     }

@@ -13,6 +13,8 @@ from probes import ProbeDefinition, probe_key
 from probes.definitions import (
     DEFAULT_DEGRADED_MS,
     DEFAULT_FAILURES_TO_OPEN,
+    DEFAULT_INTERMITTENT_FAILURES,
+    DEFAULT_INTERMITTENT_WINDOW,
     DEFAULT_INTERVAL_S,
     DEFAULT_SUCCESSES_TO_CLOSE,
     DEFAULT_TIMEOUT_S,
@@ -29,6 +31,10 @@ from statuspage.store import limits
 from statuspage.store.text import uncarried
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Components failing within this many seconds of each other share one automatic incident.
+DEFAULT_GROUP_WINDOW_S = 120
+# Failures a day apart are not one outage (and a bound keeps the window a valid duration).
+MAX_GROUP_WINDOW_S = 86_400
 
 
 class ConfigError(Exception):
@@ -100,6 +106,13 @@ ALERT_CHANNELS = ("email", "slack", "discord", "teams")
 
 
 @dataclass(frozen=True)
+class IncidentsConfig:
+    """The [incidents] table: how automatic incidents group components."""
+
+    group_window_s: float = DEFAULT_GROUP_WINDOW_S
+
+
+@dataclass(frozen=True)
 class StatusConfig:
     """The whole configuration file, validated."""
 
@@ -109,6 +122,7 @@ class StatusConfig:
     raw_days: int = 30
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     upstreams: tuple[UpstreamConfig, ...] = ()
+    incidents: IncidentsConfig = field(default_factory=IncidentsConfig)
 
     @property
     def probes(self) -> list[ProbeDefinition]:
@@ -227,6 +241,8 @@ PROBE_DEFAULTS: dict[str, tuple[float, bool, float]] = {
     "degraded_ms": (DEFAULT_DEGRADED_MS, False, 0),
     "failures_to_open": (DEFAULT_FAILURES_TO_OPEN, True, 1),
     "successes_to_close": (DEFAULT_SUCCESSES_TO_CLOSE, True, 1),
+    "intermittent_failures": (DEFAULT_INTERMITTENT_FAILURES, True, 0),
+    "intermittent_window": (DEFAULT_INTERMITTENT_WINDOW, True, 1),
 }
 PROBE_KEYS = set(PROBE_DEFAULTS) | {
     "kind",
@@ -241,7 +257,7 @@ PROBE_KEYS = set(PROBE_DEFAULTS) | {
     "degraded_status",
     "requires_env",
 }
-TOP_KEYS = {"site", "defaults", "retention", "components", "alerts", "upstreams"}
+TOP_KEYS = {"site", "defaults", "retention", "components", "alerts", "incidents", "upstreams"}
 ALERT_KEYS = {"emails", "slack", "discord", "teams", "certificate_days"}
 COMPONENT_KEYS = {"slug", "name", "description", "group", "probes", "depends_on"}
 HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
@@ -270,6 +286,19 @@ def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
         key: defaults_table.number(key, default, integer=integer, minimum=minimum)
         for key, (default, integer, minimum) in PROBE_DEFAULTS.items()
     }
+    if defaults["intermittent_failures"] > defaults["intermittent_window"]:
+        defaults_table.fail(
+            f"[defaults]: key 'intermittent_failures' ({defaults['intermittent_failures']}) "
+            f"cannot exceed 'intermittent_window' ({defaults['intermittent_window']})"
+        )
+    incidents_table = _Table(path, "[incidents]", raw.get("incidents", {}), {"group_window_s"})
+    group_window_s = incidents_table.number("group_window_s", DEFAULT_GROUP_WINDOW_S)
+    if group_window_s > MAX_GROUP_WINDOW_S:
+        incidents_table.fail(
+            f"[incidents]: key 'group_window_s' must be at most {MAX_GROUP_WINDOW_S} "
+            f"(a day), got {group_window_s!r}"
+        )
+    incidents = IncidentsConfig(group_window_s=group_window_s)
     retention = _Table(path, "[retention]", raw.get("retention", {}), {"raw_days"})
     raw_days = retention.number("raw_days", 30, integer=True, minimum=1)
     upstreams = parse_upstreams(top, raw.get("upstreams", []))
@@ -297,6 +326,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
         raw_days=raw_days,
         alerts=alerts,
         upstreams=upstreams,
+        incidents=incidents,
     )
 
 

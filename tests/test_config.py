@@ -72,6 +72,26 @@ PROBE = '[[components.probes]]\nname = "Worker"\nurl = "https://plugin.capgo.app
 
 BROKEN += [
     pytest.param(
+        SITE + "[incidents]\ngroup_window_s = 1e308\n" + COMPONENT,
+        ["[incidents]", "'group_window_s'", "at most 86400"],
+        id="group-window-too-long",
+    ),
+    pytest.param(
+        SITE + "[incidents]\ngroup_window_s = -1\n" + COMPONENT,
+        ["[incidents]", "'group_window_s'", ">= 0"],
+        id="negative-group-window",
+    ),
+    pytest.param(
+        SITE + COMPONENT + PROBE + "intermittent_window = 100000\n",
+        ["probe 'Worker'", "intermittent_window (100000) cannot exceed 1000"],
+        id="intermittent-window-too-long",
+    ),
+    pytest.param(
+        SITE + "[defaults]\nintermittent_failures = 5\nintermittent_window = 4\n" + COMPONENT,
+        ["[defaults]", "'intermittent_failures' (5) cannot exceed 'intermittent_window' (4)"],
+        id="intermittent-failures-over-window",
+    ),
+    pytest.param(
         SITE + COMPONENT + PROBE + "timeout = 3\n",
         ["component 'live-updates', probe 'Worker'", "unknown key 'timeout'"],
         id="unknown-probe-key",

@@ -1,4 +1,5 @@
-"""`statuspage content sync`: import the staff-written incident files into the database."""
+"""`statuspage content sync` imports the staff-written incident files into the database;
+`statuspage content check` validates the incident templates without touching it."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from statuspage.cli.common import fail, require_current_schema
+from statuspage.cli.common import config_path, fail, require_current_schema
+from statuspage.config import ConfigError, load_config
 from statuspage.staff.content_sync import sync_directory
+from statuspage.staff.incident_templates import read_templates, template_folder
 from statuspage.store.db import utcnow
 
 
 @click.group("content", cls=AppGroup)
 def content_group() -> None:
-    """Import incident history written as files (content/incidents/*.md)."""
+    """Incident history written as files (content/incidents/*.md), and templates."""
 
 
 @content_group.command("sync")
@@ -39,4 +42,22 @@ def content_sync(directory: Path | None) -> None:
     for report in reports:
         click.echo(report.line())
     if any(report.outcome == "error" for report in reports):
+        sys.exit(2)
+
+
+@content_group.command("check", with_appcontext=False)
+def content_check() -> None:
+    """Validate the incident templates (templates/ beside the configuration file): one line
+    per file; exit 2 if any is invalid."""
+    try:
+        config = load_config(config_path())
+    except ConfigError as error:
+        fail(error)
+    folder = template_folder(config)
+    reports = read_templates(folder, [component.slug for component in config.components])
+    if not reports:
+        click.echo(f"no templates in {folder}")
+    for report in reports:
+        click.echo(report.line())
+    if any(report.error is not None for report in reports):
         sys.exit(2)

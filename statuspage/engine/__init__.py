@@ -7,6 +7,7 @@ other by their full path.
 from statuspage.engine.automatic import close_automatic_incident
 from statuspage.engine.config_sync import sync_components
 from statuspage.engine.evaluation import automatic_status, evaluate
+from statuspage.engine.history import lay_incident
 from statuspage.engine.maintenance import advance_maintenances, move_maintenance
 from statuspage.engine.recording import ingest, prune, record_results
 from statuspage.engine.rollups import roll_up, roll_up_days
@@ -19,6 +20,7 @@ __all__ = [
     "close_automatic_incident",
     "evaluate",
     "ingest",
+    "lay_incident",
     "move_maintenance",
     "prune",
     "record_results",

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from statuspage.config import StatusConfig
-from statuspage.engine.automatic import reconcile_incidents
+from statuspage.engine.automatic import Observed, reconcile_incidents
 from statuspage.notify.events import announce_component_change
 from statuspage.reads.status import maintenance_covering, staff_incident_status
 from statuspage.rules import (
@@ -22,6 +23,7 @@ from statuspage.rules import (
     component_status_from_probes,
     effective_status,
 )
+from statuspage.rules.confirmation import STALE_AFTER_INTERVALS
 from statuspage.store.db import db
 from statuspage.store.models import Component, ProbeState, StatusChange
 from statuspage.store.site_state import bump_version, lock_site
@@ -54,41 +56,61 @@ def automatic_status(
         )
         verdicts.append(verdict)
         if verdict not in (None, Outcome.UP):
-            failing.extend(s for s in states.values() if s.confirmed != Outcome.UP)
+            # Only locations still reporting speak for the probe (a silent one is left out).
+            oldest = now - timedelta(seconds=STALE_AFTER_INTERVALS * probes[probe_key].interval_s)
+            failing.extend(
+                s for s in states.values() if s.confirmed != Outcome.UP and s.reported_at >= oldest
+            )
     return component_status_from_probes(verdicts), failing
 
 
 def evaluate(component_id: int, config: StatusConfig, now: datetime, cause: Cause) -> None:
     """Bring a component's automatic status, incidents and status history up to date."""
+    evaluate_components([component_id], config, now, cause)
+
+
+def evaluate_components(
+    component_ids: Sequence[int], config: StatusConfig, now: datetime, cause: Cause
+) -> None:
+    """Bring components' automatic status, incidents and history up to date, in one go.
+
+    The components are judged together so that those failing at once share one automatic
+    incident and one update naming them all.
+    """
     lock_site()
-    component = db.session.get(Component, component_id)
-    if component is None:
-        return
     changed = False
-    automatic, failing = automatic_status(component_id, config, now)
-    previous_auto = (
-        ComponentStatus(component.automatic_status) if component.automatic_status else None
-    )
-    if automatic is not None and automatic != previous_auto:
-        component.automatic_status = automatic
-        component.automatic_since = now
-        changed = True
-        if component.manual_status is not None:
-            db.session.add(
-                StatusChange(
-                    component=component,
-                    status=automatic,
-                    at=now,
-                    cause=Cause.PROBE,
-                    overridden=True,
-                )
-            )
-    in_maintenance = maintenance_covering(component_id, now) is not None
-    if automatic is not None:
-        changed |= reconcile_incidents(
-            component, previous_auto, automatic, failing, in_maintenance, config, now
+    observed: list[Observed] = []
+    components = []
+    for component_id in component_ids:
+        component = db.session.get(Component, component_id)
+        if component is None:
+            continue
+        components.append(component)
+        automatic, failing = automatic_status(component_id, config, now)
+        previous_auto = (
+            ComponentStatus(component.automatic_status) if component.automatic_status else None
         )
-    changed |= _record_shown_status(component, in_maintenance, now, cause)
+        if automatic is not None and automatic != previous_auto:
+            component.automatic_status = automatic
+            component.automatic_since = now
+            changed = True
+            if component.manual_status is not None:
+                db.session.add(
+                    StatusChange(
+                        component=component,
+                        status=automatic,
+                        at=now,
+                        cause=Cause.PROBE,
+                        overridden=True,
+                    )
+                )
+        in_maintenance = maintenance_covering(component_id, now) is not None
+        if automatic is not None:
+            observed.append(Observed(component, previous_auto, automatic, failing, in_maintenance))
+    changed |= reconcile_incidents(observed, config, now)
+    for component in components:
+        in_maintenance = maintenance_covering(component.id, now) is not None
+        changed |= _record_shown_status(component, in_maintenance, now, cause)
     if changed:
         bump_version(now)
     db.session.commit()
@@ -107,7 +129,8 @@ def _record_shown_status(
     last = db.session.execute(
         db.select(StatusChange.status)
         .where(StatusChange.component_id == component.id, StatusChange.overridden.is_(False))
-        .order_by(StatusChange.id.desc())
+        # Read order: entries judged late are dated in the past, so the newest is by time.
+        .order_by(StatusChange.at.desc(), StatusChange.id.desc())
         .limit(1)
     ).scalar()
     # The very first entry marks when data starts, even when it says operational.

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func
 
 from statuspage.config import StatusConfig
 from statuspage.reads.results import probe_figures
 from statuspage.rules import minutes_by_status
+from statuspage.rules.confirmation import STALE_AFTER_INTERVALS
 from statuspage.rules.latency import top_of_hour
 from statuspage.rules.uptime import compose_timeline, coverage, day_bounds
 from statuspage.store.db import db
 from statuspage.store.models import (
     COMPONENT_DAY_COLUMNS,
+    ENTERED_AFTERWARDS_AFTER,
     AffectedComponent,
     Component,
     ComponentDay,
@@ -25,8 +28,6 @@ from statuspage.store.models import (
 )
 from statuspage.vocabulary import ComponentStatus, EventKind
 
-# A probe result vouches for this many of its intervals: the same rule as a stall.
-STALL_INTERVALS = 3
 HOUR = timedelta(hours=1)
 
 
@@ -66,7 +67,8 @@ def _stall_gaps(config: StatusConfig) -> dict[str, timedelta]:
     for component in config.components:
         if component.probes:
             longest = max(probe.interval_s for probe in component.probes)
-            gaps[component.slug] = timedelta(seconds=STALL_INTERVALS * longest)
+            # A result vouches for the minutes until its location would count as stale.
+            gaps[component.slug] = timedelta(seconds=STALE_AFTER_INTERVALS * longest)
     return gaps
 
 
@@ -94,7 +96,8 @@ def _roll_up_component_day(
                 ProbeResult.started_at < end,
             )
         ).scalars()
-        covered = coverage(times, gap)
+        # What staff entered afterwards is known even where no probe ran.
+        covered = coverage(times, gap) + _entered_windows(component.id, start, end, now)
     timeline = compose_timeline(history, covered, _maintenance_windows(component.id), start, end)
     minutes = minutes_by_status(timeline, start, end)
     db.session.add(
@@ -109,16 +112,106 @@ def _roll_up_component_day(
     return 1
 
 
-def _history(component_id: int, until: datetime) -> list[tuple[datetime, ComponentStatus]]:
-    rows = db.session.execute(
-        db.select(StatusChange.at, StatusChange.status)
-        .where(
-            StatusChange.component_id == component_id,
-            StatusChange.overridden.is_(False),
-            StatusChange.at < until,
+def roll_up_component_days(
+    component: Component,
+    first: date,
+    config: StatusConfig,
+    now: datetime,
+    previous: list[tuple[datetime, ComponentStatus]] | None = None,
+    last: date | None = None,
+) -> int:
+    """Recompute one component's daily figures from `first` to `last` (default and at most
+    today); return days written.
+
+    A day whose raw results are pruned cannot be recomputed (its probe coverage is gone):
+    given the history as it was before a change (`previous`), such a day is corrected by the
+    minutes the change moved instead.
+    """
+    zone = config.site.zone
+    today = now.astimezone(zone).date()
+    final = min(last, today) if last else today
+    gap = _stall_gaps(config).get(component.slug)
+    retained_from = now - timedelta(days=config.raw_days)
+    written, day = 0, first
+    while day <= final:
+        if previous is not None and day_bounds(day, zone)[0] < retained_from:
+            written += _correct_pruned_day(component, day, previous, zone, now)
+        else:
+            written += _roll_up_component_day(component, day, config, now, gap)
+        day += timedelta(days=1)
+    return written
+
+
+def _correct_pruned_day(
+    component: Component,
+    day: date,
+    previous: list[tuple[datetime, ComponentStatus]],
+    zone: ZoneInfo,
+    now: datetime,
+) -> int:
+    """Move a stored day's minutes as the change of history moved them."""
+    stored = db.session.execute(
+        db.select(ComponentDay).where(
+            ComponentDay.component_id == component.id, ComponentDay.day == day
         )
-        .order_by(StatusChange.at, StatusChange.id)
+    ).scalar()
+    if stored is None:
+        return 0
+    start, end = day_bounds(day, zone)
+    end = min(end, now)
+    windows = _maintenance_windows(component.id)
+    before = minutes_by_status(compose_timeline(previous, None, windows, start, end), start, end)
+    history = _history(component.id, end)
+    after = minutes_by_status(compose_timeline(history, None, windows, start, end), start, end)
+    for status, column in COMPONENT_DAY_COLUMNS.items():
+        moved = after.get(status, 0.0) - before.get(status, 0.0)
+        setattr(stored, column, getattr(stored, column) + moved)
+    for column in COMPONENT_DAY_COLUMNS.values():
+        short = getattr(stored, column)
+        if short < 0:
+            # Minutes the day counted as no data: what is now known of them is data.
+            setattr(stored, column, 0.0)
+            stored.nodata_min = max(0.0, stored.nodata_min + short)
+    return 1
+
+
+def _entered_windows(
+    component_id: int, start: datetime, end: datetime, now: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Return the spans staff incidents entered afterwards tell of, within [start, end)."""
+    rows = db.session.execute(
+        db.select(Incident.started_at, Incident.resolved_at, Incident.created_at)
+        .join(AffectedComponent, AffectedComponent.incident_id == Incident.id)
+        .where(
+            AffectedComponent.component_id == component_id,
+            Incident.kind == EventKind.INCIDENT,
+            Incident.automatic.is_(False),
+            Incident.started_at < end,
+        )
     )
+    windows = []
+    for started, resolved, created in rows:
+        finish = min(resolved or now, created or now)
+        afterwards = created is not None and started < created - ENTERED_AFTERWARDS_AFTER
+        if afterwards and started < finish and finish > start:
+            windows.append((started, finish))
+    return windows
+
+
+def history_points(component_id: int) -> list[tuple[datetime, ComponentStatus]]:
+    """Return a component's shown history in read order (for `roll_up_component_days`)."""
+    return _history(component_id)
+
+
+def _history(
+    component_id: int, until: datetime | None = None
+) -> list[tuple[datetime, ComponentStatus]]:
+    query = db.select(StatusChange.at, StatusChange.status).where(
+        StatusChange.component_id == component_id, StatusChange.overridden.is_(False)
+    )
+    if until is not None:
+        query = query.where(StatusChange.at < until)
+    rows = db.session.execute(query.order_by(StatusChange.at, StatusChange.id))
     return [(at, ComponentStatus(status)) for at, status in rows]
 
 

@@ -19,6 +19,7 @@ from statuspage.config import StatusConfig, UpstreamConfig
 from statuspage.notify.events import alert_agent, alert_components, record, site_fields
 from statuspage.reads.checks import CertificateView, certificates
 from statuspage.reads.upstreams import incident_url, report_line
+from statuspage.rules.confirmation import STALE_AFTER_INTERVALS
 from statuspage.rules.wording import format_moment, join_names
 from statuspage.store.db import db
 from statuspage.store.models import (
@@ -35,7 +36,6 @@ from statuspage.vocabulary import (
     NotificationKind,
 )
 
-STALLED_AFTER_INTERVALS = 3
 # A location silent for longer than this was retired, not stalled: no alert on first sight.
 FORGOTTEN_AFTER = timedelta(days=1)
 
@@ -57,7 +57,7 @@ def check_locations(config: StatusConfig, now: datetime) -> int:
         interval[location] = max(interval.get(location, 0), intervals[probe_key])
     written = 0
     for location, last_seen in sorted(newest.items()):
-        stalled = now - last_seen > timedelta(seconds=STALLED_AFTER_INTERVALS * interval[location])
+        stalled = now - last_seen > timedelta(seconds=STALE_AFTER_INTERVALS * interval[location])
         previous = _last_alert(location)
         if stalled and previous is None and now - last_seen > FORGOTTEN_AFTER:
             continue

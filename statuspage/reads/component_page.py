@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from probes import describe
 from statuspage.config import StatusConfig
 from statuspage.reads.latency import LocationCharts, latency_charts
 from statuspage.reads.status import shown_component, shown_statuses
 from statuspage.reads.uptime import MonthFigures, monthly_uptime
+from statuspage.rules.confirmation import STALE_AFTER_INTERVALS
 from statuspage.rules.heartbeat import every
+from statuspage.rules.wording import silent_location
 from statuspage.store.db import db
 from statuspage.store.models import Component, ProbeState
 from statuspage.vocabulary import ComponentStatus
+
+
+@dataclass
+class LocationRow:
+    """A probe's latest result from one location, and what the page says beside it."""
+
+    state: ProbeState
+    # The intermittent rule's reason while it holds the probe degraded, else the result's.
+    reason: str
+    # "no results from eu-west since 10:42 UTC" once three intervals pass without one.
+    silent: str | None
 
 
 @dataclass
@@ -25,6 +38,7 @@ class ProbeView:
     method: str
     url: str
     states: list[ProbeState]
+    rows: list[LocationRow] = field(default_factory=list)
 
 
 @dataclass
@@ -56,20 +70,23 @@ def component_page(slug: str, config: StatusConfig, now: datetime) -> ComponentP
     for definition in definitions:
         if definition.is_heartbeat:  # its key is its only secret: never shown
             expected = f"expected every {every(definition.expect_every_s)}"
-            probes.append(
-                ProbeView(definition.name, "heartbeat", expected, states.get(definition.key, []))
+            shown = {"name": definition.name, "method": "heartbeat", "url": expected}
+        else:
+            # describe() is the one safe view of a probe: URL template, header values redacted.
+            shown = describe(definition)
+        found = states.get(definition.key, [])
+        silent_after = timedelta(seconds=STALE_AFTER_INTERVALS * definition.interval_s)
+        rows = [
+            LocationRow(
+                state,
+                state.intermittent_reason or state.last_reason,
+                silent_location(state.location, state.reported_at, config.site.zone, now)
+                if now - state.reported_at > silent_after
+                else None,
             )
-            continue
-        # describe() is the one safe view of a probe: URL template, header values redacted.
-        described = describe(definition)
-        probes.append(
-            ProbeView(
-                described["name"],
-                described["method"],
-                described["url"],
-                states.get(definition.key, []),
-            )
-        )
+            for state in found
+        ]
+        probes.append(ProbeView(shown["name"], shown["method"], shown["url"], found, rows))
     keys = [definition.key for definition in definitions]
     return ComponentPage(
         component=component,

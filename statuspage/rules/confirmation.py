@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from statuspage.vocabulary import Outcome
@@ -75,6 +75,105 @@ def confirm_sequence(
         confirmed = confirm(confirmed, recent, failures_to_open, successes_to_close)
         states.append(confirmed)
     return states
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a probe's results become its confirmed state.
+
+    N in a row (failures_to_open) and M in a row (successes_to_close), as `confirm` reads
+    them; and the intermittent rule: `intermittent_failures` down results among the last
+    `intermittent_window` make an otherwise healthy probe degraded (0 turns it off).
+    """
+
+    failures_to_open: int
+    successes_to_close: int
+    intermittent_failures: int = 0
+    intermittent_window: int = 0
+
+    @property
+    def window(self) -> int:
+        """Return how many recent results the rules look at."""
+        return max(self.failures_to_open, self.successes_to_close, self.intermittent_window)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A probe's confirmed state at one location after some result, and what it rests on.
+
+    `since` is when the state began (the first result of the streak that confirmed it).
+    `failed` of the last `checked` results failed when the intermittent rule made the probe
+    degraded (else 0 of 0). Results before `counted_since` belong to a confirmed outage that
+    is over, so the intermittent rule does not count them (None: every result counts).
+    """
+
+    state: str
+    since: datetime | None = None
+    failed: int = 0
+    checked: int = 0
+    counted_since: datetime | None = None
+
+    @property
+    def intermittent(self) -> bool:
+        """Tell whether the intermittent rule, not N in a row, made this state."""
+        return self.failed > 0
+
+
+Timed = tuple[datetime, str]
+
+
+def judge(previous: Verdict, recent: Sequence[Timed], rule: Rule) -> Verdict:
+    """Return the verdict after the newest of `recent` (oldest first, with their start times).
+
+    N in a row decides first, from the state N in a row had given (an intermittent degraded
+    is "up" to it). Only while that says up does the intermittent rule look: at least
+    `intermittent_failures` down among the last `intermittent_window` results since the last
+    recovery make it degraded, never down.
+    """
+    outcomes = [_outcome(outcome) for _, outcome in recent]
+    base_before = Outcome.UP if previous.intermittent else _outcome(previous.state)
+    base = confirm(base_before, outcomes, rule.failures_to_open, rule.successes_to_close)
+    verdict = previous
+    if base != base_before:
+        # The change dates from the first result of the streak that confirmed it.
+        streak = rule.failures_to_open if base != Outcome.UP else rule.successes_to_close
+        since = recent[-min(streak, len(recent))][0]
+        verdict = Verdict(base, since, counted_since=previous.counted_since)
+        if base == Outcome.UP:
+            verdict = replace(verdict, counted_since=since)
+    if base != Outcome.UP:
+        return verdict
+    counted = [
+        outcome
+        for at, outcome in recent[-rule.intermittent_window :]
+        if verdict.counted_since is None or at >= verdict.counted_since
+    ]
+    failed = counted.count(Outcome.DOWN)
+    if rule.intermittent_failures < 1 or failed < rule.intermittent_failures:
+        if verdict.state == Outcome.UP and not verdict.intermittent:
+            return verdict
+        return Verdict(Outcome.UP, recent[-1][0], counted_since=verdict.counted_since)
+    since = verdict.since if verdict.intermittent else recent[-1][0]
+    return Verdict(Outcome.DEGRADED, since, failed, len(counted), verdict.counted_since)
+
+
+def replay(
+    previous: Verdict, context: Sequence[Timed], results: Sequence[Timed], rule: Rule
+) -> list[Verdict]:
+    """Return the verdict after each of `results`, judged in time order.
+
+    `context` holds the results just before the first of them (oldest first), which the
+    window rules read but which were judged already.
+    """
+    seen = list(context[-rule.window :])
+    verdicts = []
+    verdict = previous
+    for result in results:
+        seen.append(result)
+        del seen[: -rule.window]
+        verdict = judge(verdict, seen, rule)
+        verdicts.append(verdict)
+    return verdicts
 
 
 @dataclass(frozen=True)

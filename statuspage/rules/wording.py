@@ -29,6 +29,8 @@ class ProbeFailure:
     reason: str
     failing_count: int
     total_count: int
+    # True when the intermittent rule (k of the last n checks) made the probe degraded.
+    intermittent: bool = False
 
 
 def format_moment(moment: datetime, tz: ZoneInfo, now: datetime | None = None) -> str:
@@ -72,6 +74,10 @@ def _failure_clause(failure: ProbeFailure, degraded: bool) -> str:
     """Return one probe's clause, e.g. "Update check timed out after 10 s (3 of 3 checks)"."""
     where = f" from {failure.location}" if failure.location else ""
     clause = f"{failure.probe_name}{where} {describe_reason(failure.reason, degraded)}"
+    if failure.intermittent:
+        return clause + (
+            f" intermittently ({failure.failing_count} of the last {failure.total_count} checks)"
+        )
     if failure.total_count > 0:
         noun = "check" if failure.total_count == 1 else "checks"
         clause += f" ({failure.failing_count} of {failure.total_count} {noun})"
@@ -134,3 +140,77 @@ def recovery_update(
     subject = f"Automated checks of {join_names(names)}" if names else "Automated checks"
     closing = MONITORING_TEXT if monitoring else DEFAULT_TEXTS[IncidentStatus.RESOLVED]
     return f"{subject} have passed since {format_moment(since, tz, now)}. {closing}"
+
+
+# ---------------------------------------------------------------------------------------
+# One incident per outage: titles, joins and recoveries inside it, and the notes the
+# history's late entries carry.
+
+INCIDENT_TITLES = {
+    ComponentStatus.DEGRADED_PERFORMANCE: "Degraded performance of {name}",
+    ComponentStatus.PARTIAL_OUTAGE: "Partial outage of {name}",
+    ComponentStatus.MAJOR_OUTAGE: "Major outage of {name}",
+}
+
+
+def incident_title(status: ComponentStatus | str, names: Sequence[str], limit: int) -> str:
+    """Return an automatic incident's title: "Major outage of Live Updates and Analytics".
+
+    When the names would make it longer than `limit`, they are counted instead.
+    """
+    template = INCIDENT_TITLES[ComponentStatus(status)]
+    title = template.format(name=join_names(names))
+    if len(title) > limit:
+        title = template.format(name=f"{len(names)} components")
+    return title
+
+
+def recovered_update(
+    component_name: str,
+    since: datetime,
+    still_affected: Sequence[str],
+    tz: ZoneInfo,
+    now: datetime | None = None,
+) -> str:
+    """Return the text for one component recovering inside an incident others still hold.
+
+    Example: "Automated checks of Analytics have passed since 10:20 UTC; Live Updates is
+    still affected."
+    """
+    verb = "is" if len(still_affected) == 1 else "are"
+    return (
+        f"Automated checks of {component_name} have passed since "
+        f"{format_moment(since, tz, now)}; {join_names(still_affected)} {verb} still affected."
+    )
+
+
+def intermittent_reason(failed: int, checked: int, last_failure: str) -> str:
+    """Return why the intermittent rule made a probe degraded, quoting its last failure.
+
+    Example: "intermittent: 3 of the last 10 checks failed (HTTP 503)".
+    """
+    text = last_failure.strip().rstrip(".")
+    http = _HTTP.fullmatch(text)
+    timeout = _TIMEOUT.fullmatch(text)
+    if http:
+        text = f"HTTP {http.group('code')}"
+    elif timeout:
+        text = describe_reason(text)
+    detail = f" ({text})" if text else ""
+    return f"intermittent: {failed} of the last {checked} checks failed{detail}"
+
+
+def silent_location(location: str, since: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """Return the note of a location gone quiet: "no results from eu-west since 10:42 UTC"."""
+    return f"no results from {location} since {format_moment(since, tz, now)}"
+
+
+def late_results_note(locations: Sequence[str], arrived: datetime, tz: ZoneInfo) -> str:
+    """Return the note of history entries judged from results that arrived late."""
+    where = join_names(sorted(locations))
+    return f"judged from results from {where} that arrived late, at {format_moment(arrived, tz)}"
+
+
+def entered_afterwards_note(code: str, entered: datetime, tz: ZoneInfo) -> str:
+    """Return the note of history entries laid in from an incident entered afterwards."""
+    return f"laid in from incident {code}, entered by staff at {format_moment(entered, tz)}"

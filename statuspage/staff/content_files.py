@@ -148,8 +148,8 @@ def parse_document(text: str, source: str, now: datetime, digest: str = "") -> D
     if len(f"content:{source}") > limits.ACTOR:
         limit = limits.ACTOR - len(f"content:{SOURCE_FOLDER}/")
         raise ContentError("file name", f"longer than {limit} characters")
-    front, body_start, body = _split_front_matter(text)
-    data = _read_toml(front)
+    front, body_start, body = split_front_matter(text)
+    data = read_toml(front)
     kind = data.get("kind", EventKind.INCIDENT)
     if not isinstance(kind, str) or kind not in KEYS:
         raise ContentError("kind", f"must be 'incident' or 'maintenance', got {kind!r}")
@@ -193,7 +193,7 @@ def parse_document(text: str, source: str, now: datetime, digest: str = "") -> D
     return Document(**fields)
 
 
-def _split_front_matter(text: str) -> tuple[str, int, list[str]]:
+def split_front_matter(text: str) -> tuple[str, int, list[str]]:
     """Return the front matter, the line number the body starts on, and the body's lines."""
     lines = text.splitlines()
     if not lines or lines[0].strip() != FENCE:
@@ -206,7 +206,7 @@ def _split_front_matter(text: str) -> tuple[str, int, list[str]]:
     raise ContentError("line 1", f"the front matter is never closed by a {FENCE!r} line")
 
 
-def _read_toml(front: str) -> dict[str, Any]:
+def read_toml(front: str) -> dict[str, Any]:
     try:
         return tomllib.loads(front)
     except tomllib.TOMLDecodeError as error:
@@ -343,7 +343,7 @@ def _moment(data: dict[str, Any], key: str) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def _components(
+def read_components(
     data: dict[str, Any], default: ComponentStatus, allowed: Iterable[str]
 ) -> dict[str, str]:
     """Read `components`: a list of slugs, or a table of slug = status."""
@@ -373,7 +373,7 @@ def _incident_fields(
         raise ContentError("impact", f"must be one of: {names} (got {impact!r})")
     listed = STATUS_FOR_IMPACT[Impact(impact or Impact.MINOR)]
     statuses = [s.value for s in ComponentStatus if s != ComponentStatus.UNDER_MAINTENANCE]
-    components = _components(data, listed, statuses)
+    components = read_components(data, listed, statuses)
     started = _moment(data, "started") or updates[0].at
     if started > now:
         raise ContentError("started", "is in the future")
@@ -421,7 +421,7 @@ def _maintenance_fields(
     if impact != Impact.MAINTENANCE:
         raise ContentError("impact", f"a maintenance's impact is 'maintenance' (got {impact!r})")
     maintenance = ComponentStatus.UNDER_MAINTENANCE
-    components = _components(data, maintenance, [maintenance.value])
+    components = read_components(data, maintenance, [maintenance.value])
     if not components:
         raise ContentError("components", "a maintenance needs at least one component")
     start = _moment(data, "scheduled_for")

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from statuspage.config import StatusConfig
-from statuspage.engine import close_automatic_incident, evaluate
+from statuspage.engine import close_automatic_incident, evaluate, lay_incident
 from statuspage.staff.validation import unique
 from statuspage.store.db import db
 from statuspage.store.models import (
@@ -118,6 +118,8 @@ def writing(
     db.session.flush()  # gives new rows the codes that the audit entry names
     if write.incident is not None:
         write.target, write.after = f"incident:{write.incident.code}", snapshot(write.incident)
+        # Entered afterwards, it counts in the history (uptime, bars, CSV) over its real times.
+        lay_incident(write.incident, config, now)
     audit(actor, action, write.target, write.before, write.after, now)
     touched = [component.id for component in unique(write.components)]
     bump_version(now)

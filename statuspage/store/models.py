@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     Float,
     ForeignKey,
@@ -22,6 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from statuspage.store import limits
 from statuspage.store.db import UTCDateTime, db, new_code, utcnow
 from statuspage.vocabulary import Channel, ComponentStatus, DeliveryState, EventKind, Outcome, Role
+
+# An incident created this long after its start was entered afterwards (not as it happened).
+ENTERED_AFTERWARDS_AFTER = timedelta(minutes=1)
 
 
 class Component(db.Model):
@@ -107,6 +111,18 @@ class Incident(db.Model):
     def is_maintenance(self) -> bool:
         """Tell whether this event is a scheduled maintenance rather than an incident."""
         return self.kind == EventKind.MAINTENANCE
+
+    @property
+    def entered_afterwards(self) -> bool:
+        """Tell whether staff entered this incident after it had begun, so its start was laid
+        into the status history afterwards rather than shown at the time."""
+        return (
+            self.kind == EventKind.INCIDENT
+            and not self.automatic
+            and self.created_at is not None
+            and self.started_at is not None
+            and self.started_at < self.created_at - ENTERED_AFTERWARDS_AFTER
+        )
 
 
 # When an event "happened" (a maintenance by its window): the feed, history and uptime bars
@@ -266,18 +282,26 @@ class ProbeState(db.Model):
     last_failure_reason: Mapped[str | None] = mapped_column(String(limits.REASON))
     # When the TLS certificate it last saw expires (https probes whose certificate verified).
     certificate_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while the intermittent rule (k of the last n checks failed) holds it degraded:
+    # "intermittent: 3 of the last 10 checks failed (HTTP 503)".
+    intermittent_reason: Mapped[str | None] = mapped_column(String(limits.REASON))
+    # Results before this belong to a confirmed outage that is over: the intermittent rule
+    # does not count them (None: it counts every result).
+    counted_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OpenAutomaticIncident(db.Model):
-    """The unresolved automatic incident of a component: one at most, by primary key.
+    """The unresolved automatic incident: one at most, site-wide, held by one row.
 
-    Two probe processes recording at the same moment both try to insert here; the database
-    lets one win, so a component never has two open automatic incidents.
+    An outage is one incident however many components it takes down, so there is one slot.
+    Two probe processes opening at the same moment both try to insert the row of slot 1;
+    the primary key lets one win, and the other joins the incident the winner opened.
     """
 
     __tablename__ = "open_automatic_incident"
+    __table_args__ = (CheckConstraint("slot = 1", name="one_slot"),)
 
-    component_id: Mapped[int] = mapped_column(ForeignKey("component.id"), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), unique=True)
 
 

@@ -27,6 +27,7 @@ from statuspage.reads.markdown import render_markdown, render_postmortem
 from statuspage.reads.status import observed, shown_statuses
 from statuspage.reads.summary import leaf_components
 from statuspage.rules import manual_hides
+from statuspage.staff.incident_templates import IncidentTemplate, usable_templates
 from statuspage.store.db import db, utcnow
 from statuspage.store.models import Incident
 from statuspage.vocabulary import (
@@ -102,17 +103,38 @@ def _refused_or_shown() -> int:
 
 def _render_form(template: str, form: FlaskForm, **context: Any) -> Any:
     """Render a form page with the component status selects."""
+    context.setdefault("chosen", request.form)
     return (
         render_template(
             template,
             form=form,
             components=leaf_components(),
-            chosen=request.form,
             component_statuses=COMPONENT_STATUSES,
             **context,
         ),
         _refused_or_shown(),
     )
+
+
+def _chosen_template(templates: list[IncidentTemplate]) -> IncidentTemplate | None:
+    """Return the template a form page was asked to start from (?template=<key>), if valid."""
+    key = request.args.get("template")
+    if request.method != "GET" or not key:
+        return None
+    found = next((template for template in templates if template.key == key), None)
+    if found is None:
+        flash("No valid template has that name (`statuspage content check` says why).", "error")
+    return found
+
+
+def _names(slugs: Any) -> list[str]:
+    """Return these components' names in page order."""
+    return [component.name for component in leaf_components() if component.slug in slugs]
+
+
+def _selects(template: IncidentTemplate) -> dict[str, str]:
+    """Return the component selects a template sets, as the form would post them."""
+    return {f"component-{slug}": status for slug, status in template.components.items()}
 
 
 @bp.get("/")
@@ -133,10 +155,20 @@ def incidents():
 def new_incident():
     """Open an incident: title, status, impact, affected components, first note."""
     form = IncidentForm()
+    templates = usable_templates(_config())
+    context: dict[str, Any] = {"templates": templates}
+    if template := _chosen_template(templates):
+        # Every field from the template; {component} names the template's own components.
+        form.name.data, form.body.data = template.filled(
+            _names(template.components), _config().site.name
+        )
+        form.status.data, form.impact.data = template.status, template.impact
+        context["chosen"] = _selects(template)
     preview = None
     if form.validate_on_submit():
         preview = _preview(form.body.data)
         if preview is None:
+            zone = _config().site.zone
             incident = _act(
                 staff.create_incident,
                 "Incident opened.",
@@ -145,11 +177,13 @@ def new_incident():
                 body=form.body.data,
                 impact=form.impact.data,
                 components=_component_statuses(),
+                started_at=aware(form.started_at.data, zone),
+                resolved_at=aware(form.resolved_at.data, zone),
                 notify=form.notify.data,
             )
             if incident is not None:
                 return redirect(url_for("admin.incident", code=incident.code))
-    return _render_form("admin/incident_form.html", form, preview=preview)
+    return _render_form("admin/incident_form.html", form, preview=preview, **context)
 
 
 @bp.get("/incidents/<code>")
@@ -167,6 +201,14 @@ def _incident_page(
     if request.method == "GET":
         update_form.status.data = event.status
         postmortem_form.postmortem.data = event.postmortem
+    templates = [] if event.is_maintenance else usable_templates(_config())
+    chosen: Any = request.form
+    if template := _chosen_template(templates):
+        # {component} names the incident's components (the template's, if it has none yet).
+        slugs = [a.component.slug for a in event.affected] or template.components
+        update_form.body.data = template.filled(_names(slugs), _config().site.name)[1]
+        update_form.status.data = template.status
+        chosen = _selects(template)
     labels = update_labels(event)
     return (
         render_template(
@@ -178,9 +220,10 @@ def _incident_page(
             postmortem_form=postmortem_form,
             button=ButtonForm(),
             components=leaf_components(),
-            chosen=request.form,
+            chosen=chosen,
             component_statuses=COMPONENT_STATUSES,
             current={affected.component_id: affected.status for affected in event.affected},
+            templates=templates,
             **context,
         ),
         _refused_or_shown(),

@@ -59,6 +59,9 @@ class IncidentForm(FlaskForm):
         "Status", choices=INCIDENT_STATUSES, default=IncidentStatus.INVESTIGATING.value
     )
     impact = SelectField("Impact", choices=IMPACTS, default="from_components")
+    # Blank: it starts now. A past start (and, once resolved, an end) enters it afterwards.
+    started_at = DateTimeLocalField("Started", validators=[Optional()])
+    resolved_at = DateTimeLocalField("Resolved", validators=[Optional()])
     body = TextAreaField("First note (markdown)")
     notify = BooleanField("Notify subscribers", default=True)
 

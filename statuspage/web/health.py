@@ -8,12 +8,11 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
 from statuspage.reads.health import database_check
+from statuspage.rules.confirmation import STALE_AFTER_INTERVALS
 from statuspage.store.db import db, utcnow
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
-
-STALLED_AFTER_INTERVALS = 3
 
 
 @bp.get("/healthz")
@@ -32,7 +31,7 @@ def healthz():
         # future) must not read as fresher than fresh.
         age = max(0.0, (utcnow() - newest).total_seconds())
         body["newest_result_age_s"] = round(age, 1)
-        limit = STALLED_AFTER_INTERVALS * min((p.interval_s for p in probes), default=60)
+        limit = STALE_AFTER_INTERVALS * min((p.interval_s for p in probes), default=60)
         if age > limit:
             body.update(status="error", probes=f"stalled: no result for {age:.0f} s > {limit:g} s")
             return jsonify(body), 503

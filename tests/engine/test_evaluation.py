@@ -123,7 +123,9 @@ def test_a_flapping_probe_opens_nothing(app, config) -> None:
         for run in range(20):
             script.run(both("down" if run % 2 == 0 else "up"))
         assert incidents() == []
-        assert component("live-updates").automatic_status == "operational"
+        # Never N down in a row, but half the checks fail: degraded by the intermittent rule
+        # (issue 16), which shows on the page and pages nobody.
+        assert component("live-updates").automatic_status == "degraded_performance"
 
 
 def test_three_downs_open_one_incident_with_impact_and_wording(app, config, client) -> None:
@@ -196,6 +198,8 @@ def test_a_new_failure_after_resolution_opens_a_new_incident(app, config) -> Non
         script = Script(config)
         script.repeat(both("down"), 3)
         script.repeat(both("up"), 2)
+        # Longer than [incidents] group_window_s (2 minutes) after it resolved: a new outage.
+        script.repeat(both("up"), 3)
         script.repeat(both("down"), 3)
         assert [i.status for i in incidents()] == ["resolved", "investigating"]
 

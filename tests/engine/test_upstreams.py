@@ -131,28 +131,31 @@ def test_an_upstream_incident_shows_apart_and_on_the_dependent_incident(app, cli
     assert {c["name"] for c in summary["components"]} == {"Live Updates", "Analytics"}
     assert client.get("/status.json").json["indicator"] == "up"
 
+    code, alert = open_outage(app, "live-updates/worker")
+    assert LINE in alert["text"] and alert["upstreams"] == [LINE]
+    incident_page = client.get(f"/incidents/{code}").get_data(as_text=True)
+    assert "Reported by services we depend on" in incident_page and LINE in incident_page
+
+
+def open_outage(app, probe_key: str) -> tuple[str, dict]:
+    """Take one probe down a minute after NOW; return the incident's code and its alert."""
     later = NOW + timedelta(minutes=1)
     with app.app_context():
-        ingest([down("live-updates/worker", later)], app.config["STATUS"], later)
-        ingest([down("analytics/stats", later)], app.config["STATUS"], later)
-        incidents = {i.name: i for i in db.session.execute(db.select(Incident)).scalars()}
-        ours, other = (
-            incidents["Major outage of Live Updates"],
-            incidents["Major outage of Analytics"],
-        )
-        codes = ours.code, other.code
-        alerts = {
-            e.incident_id: json.loads(e.payload)
-            for e in db.session.execute(
-                db.select(NotificationEvent).filter_by(kind="alert.opened")
-            ).scalars()
-        }
-        assert LINE in alerts[ours.id]["text"]
-        assert alerts[ours.id]["upstreams"] == [LINE]
-        assert alerts[other.id]["upstreams"] == []  # Analytics does not depend on Cloudflare
-    incident_page = client.get(f"/incidents/{codes[0]}").get_data(as_text=True)
-    assert "Reported by services we depend on" in incident_page and LINE in incident_page
-    assert LINE not in client.get(f"/incidents/{codes[1]}").get_data(as_text=True)
+        ingest([down(probe_key, later)], app.config["STATUS"], later)
+        [incident] = db.session.execute(db.select(Incident)).scalars().all()
+        [event] = db.session.execute(
+            db.select(NotificationEvent).filter_by(kind="alert.opened")
+        ).scalars()
+        return incident.code, json.loads(event.payload)
+
+
+def test_a_component_not_depending_on_a_provider_hears_nothing_of_it(app, client) -> None:
+    probing = service(app)
+    for provider in app.config["STATUS"].upstreams:
+        probing.read_upstream(provider)
+    code, alert = open_outage(app, "analytics/stats")  # Analytics does not depend on Cloudflare
+    assert alert["upstreams"] == [] and LINE not in alert["text"]
+    assert LINE not in client.get(f"/incidents/{code}").get_data(as_text=True)
 
 
 def test_a_provider_is_read_at_most_once_a_minute_and_conditionally(app, cloudflare) -> None:

@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 
 from statuspage import staff
 from statuspage.reads.status import shown_statuses
+from statuspage.staff.accounts import create_user
 from statuspage.store.db import db
 from statuspage.store.models import AuditEntry, Incident, IncidentUpdate, UpdateRevision
 from tests.factories import component
 
 ALICE = staff.Actor("alice@capgo.app")
+PASSWORD = "correct horse battery"
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
@@ -38,3 +40,11 @@ def open_incident(app, **overrides):
     }
     values.update(overrides)
     return staff.create_incident(ALICE, app.config["STATUS"], NOW, **values)
+
+
+def sign_in(app, client):
+    """Create Alice's account and sign the client in as her (forms posted without CSRF)."""
+    with app.app_context():
+        create_user(ALICE.name, PASSWORD)
+    client.post("/admin/sign-in", data={"email": ALICE.name, "password": PASSWORD})
+    return client

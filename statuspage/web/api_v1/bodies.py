@@ -155,10 +155,16 @@ CREATE_INCIDENT = Body(
             dict(
                 WHEN,
                 description="Defaults to now; a past time with status resolved "
-                "records a past incident.",
+                "records a past incident, counted in uptime from then with its components' "
+                "statuses.",
             )
         ),
-        "resolved_at": nullable(dict(WHEN, description="Only with status resolved.")),
+        "resolved_at": nullable(
+            dict(
+                WHEN,
+                description="Only with status resolved or postmortem; defaults to now.",
+            )
+        ),
         "notify": nullable(NOTIFY),
     },
     required=("name", "status"),

@@ -61,9 +61,10 @@ def test_one_location_down_of_three_degrades_and_two_make_a_partial_outage(
     # Two of three: the update check is down, the worker is up: a partial outage.
     assert automatic_status(app, "live-updates") == "partial_outage"
     with app.app_context():
-        # Opened when the probe degraded, raised when two locations agreed it is down.
+        # Opened when the probe degraded, raised when two locations agreed it is down: the
+        # title follows the worst current status (issue 16).
         incident = db.session.execute(db.select(Incident)).scalar_one()
-        assert incident.name == "Degraded performance of Live Updates"
+        assert incident.name == "Partial outage of Live Updates"
         assert incident.impact == "major"
         body = incident.updates[0].body
         assert body.startswith("Live Updates changed from Degraded Performance to Partial Outage")

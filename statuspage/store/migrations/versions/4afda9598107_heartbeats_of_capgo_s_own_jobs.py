@@ -1,7 +1,7 @@
 """heartbeats of Capgo's own jobs
 
 Revision ID: 4afda9598107
-Revises: f4e3f060717e
+Revises: b7e3c1a9d2f4
 Create Date: 2026-12-01 22:51:57.348745
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4afda9598107'
-down_revision = 'f4e3f060717e'
+down_revision = 'b7e3c1a9d2f4'
 branch_labels = None
 depends_on = None
 
