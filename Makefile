@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint clean bench-probes bench-spike bench-history bench-fanout
+.PHONY: run test test-postgres lint clean bench-probes bench-spike bench-history bench-fanout bench-publish
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,6 @@ bench-history: $(STAMP)
 
 bench-fanout: $(STAMP)
 	$(BIN)/python bench/fanout.py
+
+bench-publish: $(STAMP)
+	$(BIN)/python bench/publish.py

@@ -13,6 +13,7 @@ from statuspage.cli.common import create_cli_app
 from statuspage.cli.config import config_group
 from statuspage.cli.content import content_group
 from statuspage.cli.notify import deliver_command, subscribers_group
+from statuspage.cli.publish import publish_command
 from statuspage.cli.serve import probe_command, run_command
 from statuspage.cli.statuspage_import import import_statuspage_command
 from statuspage.cli.tokens import token_group
@@ -36,5 +37,6 @@ for command in (
     import_statuspage_command,
     deliver_command,
     subscribers_group,
+    publish_command,
 ):
     cli.add_command(command)

@@ -9,6 +9,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -29,6 +30,7 @@ from statuspage.notify.alerts import check_certificates, check_locations
 from statuspage.notify.delivery import Deliverer
 from statuspage.notify.outcomes import prune as prune_outbox
 from statuspage.observe.probes import ObservedRunner, ProbeMetrics
+from statuspage.publish.watch import Republisher
 from statuspage.store import limits
 from statuspage.store.db import utcnow
 
@@ -86,6 +88,9 @@ class ProbeService:
         self.database_down_since: datetime | None = None
         # Drains the outbox in this process's background (never in a web request).
         self.deliverer = Deliverer(app)
+        # Keeps the published tree (served by nginx) current, when there is one.
+        publish_dir = self.environ.get("STATUSPAGE_PUBLISH_DIR")
+        self.republisher = Republisher(app, Path(publish_dir)) if publish_dir else None
 
     def record(self, results: list[Result]) -> bool:
         """Queue results and store everything queued; False while the database is unreachable."""
@@ -131,6 +136,8 @@ class ProbeService:
             self.read_upstream(upstream)
         self.tick()
         self.housekeeping()
+        if self.republisher is not None:
+            self.republisher.tick()
         return results
 
     def tick(self) -> None:
@@ -202,12 +209,14 @@ class ProbeService:
     def schedule(self, scheduler: BaseScheduler, now: datetime | None = None) -> None:
         """Add a job per probe, each starting at a random point of its first interval.
 
-        The outbox's delivery lanes start beside them.
+        The outbox's delivery lanes start beside them, and the publisher when there is one.
         """
         now = now or datetime.now(UTC)
         # Tests drive delivery themselves, unless they ask for the background lanes.
         if self.app.config.get("DELIVER_IN_BACKGROUND", not self.app.testing):
             self.deliverer.start()
+        if self.republisher is not None:
+            self.republisher.start()
         add_probe_jobs(scheduler, self.probes, self.run_probe, now)
         add_probe_jobs(scheduler, self.heartbeats, self.judge_heartbeat, now)
         for upstream in self.config.upstreams:

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from statuspage.config import SiteConfig
 from statuspage.reads.incidents import list_incidents, timeline
 from statuspage.reads.markdown import render_update
+from statuspage.reads.moment import shared
 from statuspage.reads.summary import last_change
 from statuspage.store.db import utcnow
 from statuspage.store.models import AffectedComponent, Component, Incident
@@ -63,6 +64,11 @@ class HistoryFeed:
 
 def history_feed(site: SiteConfig, component: Component | None = None) -> HistoryFeed:
     """Return the newest FEED_SIZE incidents and maintenances (of one component, if given)."""
+    key = ("history_feed", component.id if component else None)
+    return shared(key, lambda: _build_feed(site, component))
+
+
+def _build_feed(site: SiteConfig, component: Component | None) -> HistoryFeed:
     incidents, _ = list_incidents(
         component_id=component.id if component else None, per_page=FEED_SIZE
     )

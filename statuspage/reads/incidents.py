@@ -217,6 +217,12 @@ def incidents_between(start: datetime, end: datetime, *, timelines: bool = True)
     return list(rows)
 
 
+def incident_codes() -> list[str]:
+    """Return the public code of every incident and maintenance, newest first."""
+    query = db.select(Incident.code).order_by(_starts_at.desc(), Incident.id.desc())
+    return list(db.session.execute(query).scalars())
+
+
 def get_incident(code: str) -> Incident | None:
     """Return the incident or maintenance with this public code, with its updates, or None."""
     if not findable(code):

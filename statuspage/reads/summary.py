@@ -19,6 +19,7 @@ from statuspage.reads.incidents import (
     timeline,
     unresolved_incidents,
 )
+from statuspage.reads.moment import shared
 from statuspage.reads.status import newest_result_at, shown_statuses, visible_components
 from statuspage.rules import page_status, worst_status
 from statuspage.store.db import db
@@ -80,6 +81,10 @@ class PageSummary:
 
 def page_summary(site: SiteConfig, now: datetime) -> PageSummary:
     """Build the current summary of the page from stored state."""
+    return shared("page_summary", lambda: _build_summary(site, now))
+
+
+def _build_summary(site: SiteConfig, now: datetime) -> PageSummary:
     components = visible_components()
     tree = _component_tree(components, shown_statuses(components, now))
     incidents = unresolved_incidents()

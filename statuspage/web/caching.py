@@ -96,6 +96,11 @@ class ResponseCache:
             self._version, self._version_read_at = value, now
         return value
 
+    def expire_version(self) -> None:
+        """Make the next request read the version from the database (the publisher's renders)."""
+        with self._lock:
+            self._version_read_at = float("-inf")
+
     def get(self, key: tuple[str, int, int]) -> Rendered | None:
         with self._lock:
             entry = self._entries.get(key)
