@@ -20,9 +20,10 @@ from typing import Any
 import requests
 
 from probes.definitions import Outcome, ProbeDefinition, expand, missing_env
+from probes.reasons import SHOWN_CHARS, classify
 from probes.redact import ACTIVE_SECRETS, scrub, secret_values
 from probes.results import Result
-from probes.transport import SHOWN_CHARS, Answer, Deadline, classify, exchange, new_session
+from probes.transport import Answer, Deadline, exchange, new_session
 
 logger = logging.getLogger("probes")
 
@@ -185,6 +186,8 @@ def run_probe(
     keeps only per-read timeouts). Unexpected errors propagate; ``ProbeRunner`` turns them
     into results.
     """
+    if definition.kind != "http":
+        raise ValueError(f"{definition.key}: a {definition.kind} probe is judged, not run")
     missing = missing_env(definition, environ)
     if missing:
         raise ValueError(f"{definition.key}: not configured, unset: {', '.join(missing)}")
@@ -232,4 +235,5 @@ def run_probe(
         reason=reason,
         latency_ms=latency_ms,
         http_status=answer.status,
+        certificate_expires_at=answer.certificate_expires_at,
     )

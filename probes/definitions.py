@@ -46,6 +46,14 @@ DEFAULT_INTERMITTENT_WINDOW = 10
 MAX_INTERMITTENT_WINDOW = 1000
 
 
+# A heartbeat's key is the only thing that lets a caller record beats: too short to guess is
+# too short to use. URL-safe, since it travels in the path.
+MIN_HEARTBEAT_KEY = 32
+MAX_HEARTBEAT_KEY = 200
+_HEARTBEAT_KEY = re.compile(rf"[A-Za-z0-9_-]{{{MIN_HEARTBEAT_KEY},{MAX_HEARTBEAT_KEY}}}")
+KINDS = ("http", "heartbeat")
+
+
 class Outcome(StrEnum):
     """The verdict of one probe run."""
 
@@ -106,6 +114,13 @@ class ProbeDefinition:
     intermittent_failures: int = DEFAULT_INTERMITTENT_FAILURES
     intermittent_window: int = DEFAULT_INTERMITTENT_WINDOW
     requires_env: tuple[str, ...] = ()
+    # "http": a request this library makes. "heartbeat": beats that Capgo's own jobs send to
+    # the site, which judges them (no URL; see statuspage.rules.heartbeat).
+    kind: str = "http"
+    # A heartbeat's secret as written (usually ${VAR}): never shown, never in a repr.
+    heartbeat_key: str = field(default="", hash=False, repr=False)
+    expect_every_s: float = 0
+    grace_s: float = 0
     # True on the copy made by expand(): it holds secrets, so describe() refuses it and repr()
     # hides its URL.
     expanded: bool = field(default=False, compare=False)
@@ -150,6 +165,17 @@ class ProbeDefinition:
                 f"{self.key}: intermittent_failures ({self.intermittent_failures}) cannot exceed "
                 f"intermittent_window ({self.intermittent_window})"
             )
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.key}: kind must be one of {', '.join(KINDS)}")
+        if self.kind == "heartbeat" and (
+            not self.heartbeat_key or self.expect_every_s <= 0 or self.grace_s < 0
+        ):
+            raise ValueError(f"{self.key}: a heartbeat needs a key, expect_every_s and grace_s")
+
+    @property
+    def is_heartbeat(self) -> bool:
+        """Tell whether this probe is judged from beats rather than run."""
+        return self.kind == "heartbeat"
 
     def __repr__(self) -> str:
         """Show the key and the URL template, never an expanded URL."""
@@ -175,6 +201,8 @@ def _templates(definition: ProbeDefinition) -> Iterator[str]:
     yield definition.url
     yield from definition.headers.values()
     yield from _strings(definition.json)
+    if definition.heartbeat_key:
+        yield definition.heartbeat_key
 
 
 def referenced_env(definition: ProbeDefinition) -> list[str]:
@@ -250,8 +278,36 @@ def expand(definition: ProbeDefinition, environ: Mapping[str, str]) -> ProbeDefi
         url=expand_text(definition.url, environ),
         headers={name: expand_text(value, environ) for name, value in definition.headers.items()},
         json=_expand_json(definition.json, environ),
+        heartbeat_key=expand_text(definition.heartbeat_key, environ),
         expanded=True,
     )
+
+
+def heartbeat_key(definition: ProbeDefinition, environ: Mapping[str, str]) -> str | None:
+    """Return a heartbeat's key, expanded; None when unset or too weak to use.
+
+    The value is a secret: compare it, never show it.
+    """
+    if not definition.is_heartbeat or missing_env(definition, environ):
+        return None
+    key = expand_text(definition.heartbeat_key, environ)
+    return key if _HEARTBEAT_KEY.fullmatch(key) else None
+
+
+def heartbeat_key_problem(template: str, environ: Mapping[str, str]) -> str | None:
+    """Say what keeps a heartbeat key from being used (never quoting it), or None."""
+    names = [m["name"] for m in _TOKEN.finditer(template) if m["name"]]
+    unset = [name for name in names if not environ.get(name)]
+    if unset:
+        return f"set {', '.join(unset)}"
+    key = expand_text(template, environ)
+    source = f"the value of {', '.join(names)}" if names else "the key"
+    if not _HEARTBEAT_KEY.fullmatch(key):
+        return (
+            f"{source} must be {MIN_HEARTBEAT_KEY} to {MAX_HEARTBEAT_KEY} letters, digits, "
+            "dashes or underscores"
+        )
+    return None
 
 
 def _redact_userinfo(url: str) -> str:
@@ -269,14 +325,34 @@ def describe(definition: ProbeDefinition) -> dict[str, Any]:
 
     The URL and JSON body are the templates as written (secrets arrive only through
     ``${VAR}``, which stays unexpanded); header values are always redacted because that is
-    where credentials go; variables are listed by name only.
+    where credentials go, and so is a heartbeat's key, even written out; variables are listed
+    by name only.
     """
     if definition.expanded:
         raise ValueError("describe() needs the definition as written, not an expanded copy")
+    if definition.is_heartbeat:
+        return {
+            "key": definition.key,
+            "component": definition.component,
+            "name": definition.name,
+            "kind": definition.kind,
+            "method": "",
+            "url": "",
+            "heartbeat_key": REDACTED,
+            "env": referenced_env(definition),
+            "expect_every_s": definition.expect_every_s,
+            "grace_s": definition.grace_s,
+            "timing": {"interval_s": definition.interval_s},
+            "confirmation": {
+                "failures_to_open": definition.failures_to_open,
+                "successes_to_close": definition.successes_to_close,
+            },
+        }
     return {
         "key": definition.key,
         "component": definition.component,
         "name": definition.name,
+        "kind": definition.kind,
         "method": definition.method,
         "url": _redact_userinfo(definition.url),
         "headers": dict.fromkeys(definition.headers, REDACTED),

@@ -21,15 +21,17 @@ from probes.definitions import ProbeDefinition, expand_text, missing_env, refere
 def secret_values(definition: ProbeDefinition, environ: Mapping[str, str]) -> set[str]:
     """Return every value that must never appear in results or logs for this probe.
 
-    That is the value of every referenced variable that is set, and every header value after
-    expansion. Defaults written in a template are part of the committed configuration and so
-    are not secret unless they end up in a header.
+    That is the value of every referenced variable that is set, every header value after
+    expansion, and a heartbeat's key. Defaults written in a template are part of the committed
+    configuration and so are not secret unless they end up in a header.
     """
     secrets = {environ[name] for name in referenced_env(definition) if environ.get(name)}
     if not missing_env(definition, environ):
         secrets.update(
             expand_text(value, environ) for value in definition.headers.values() if value
         )
+        if definition.heartbeat_key:  # a secret even when written out in the file
+            secrets.add(expand_text(definition.heartbeat_key, environ))
     return {value for value in secrets if value}
 
 

@@ -33,17 +33,23 @@ class Result:
     outcome: Outcome
     http_status: int | None
     reason: str
+    # When the TLS certificate the server presented expires: an https probe whose certificate
+    # was verified knows it, whatever the answer; None otherwise.
+    certificate_expires_at: datetime | None = None
 
     def __post_init__(self) -> None:
         """Reject naive datetimes and coerce the outcome to ``Outcome``."""
-        if self.started_at.tzinfo is None or self.started_at.utcoffset() is None:
-            raise ValueError("started_at must be timezone-aware")
+        for moment in (self.started_at, self.certificate_expires_at):
+            if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+                raise ValueError("times must be timezone-aware")
         object.__setattr__(self, "outcome", Outcome(self.outcome))
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict (ISO 8601 ``started_at``)."""
+        """Return a JSON-ready dict (ISO 8601 times)."""
         data = asdict(self)
         data["started_at"] = self.started_at.isoformat()
+        expires = self.certificate_expires_at
+        data["certificate_expires_at"] = expires.isoformat() if expires else None
         data["outcome"] = self.outcome.value
         return data
 
@@ -68,6 +74,7 @@ class Result:
         reason: str,
         latency_ms: float | None = None,
         http_status: int | None = None,
+        certificate_expires_at: datetime | None = None,
     ) -> Result:
         """Return the result of one run of ``definition`` from ``location``."""
         return cls(
@@ -79,6 +86,7 @@ class Result:
             outcome=outcome,
             http_status=http_status,
             reason=reason,
+            certificate_expires_at=certificate_expires_at,
         )
 
     @classmethod
@@ -86,7 +94,8 @@ class Result:
         """Build a result from ``to_dict()`` output, checking every field's JSON type.
 
         Raises ``InvalidResult`` (a ``ValueError``) naming the first field at fault. Keys this
-        version does not know are ignored, so a newer agent can add some.
+        version does not know are ignored, so a newer agent can add some; an older agent leaves
+        out ``certificate_expires_at``, which is then None.
         """
         if not isinstance(data, Mapping):
             raise InvalidResult("", "must be an object")
@@ -108,10 +117,12 @@ class Result:
             outcome=_outcome(data["outcome"]),
             http_status=_http_status(data["http_status"]),
             reason=data["reason"],
+            certificate_expires_at=_optional_time(data, "certificate_expires_at"),
         )
 
 
-# Every field a result carries, all required: the agent's queue and the results API agree.
+# Every field a result must carry: the agent's queue and the results API agree. (Its
+# certificate_expires_at may be left out: agents older than it send none.)
 RESULT_FIELDS = (
     "id",
     "probe_key",
@@ -134,18 +145,24 @@ class InvalidResult(ValueError):
         self.problem = problem
 
 
-def _started_at(value: Any) -> datetime:
+def _started_at(value: Any, name: str = "started_at") -> datetime:
     """Return an ISO 8601 time with a UTC offset as an aware datetime."""
     wanted = "must be an ISO 8601 time with a UTC offset, like 2026-03-02T10:02:00+00:00"
     if not isinstance(value, str):
-        raise InvalidResult("started_at", wanted)
+        raise InvalidResult(name, wanted)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidResult("started_at", wanted) from None
+        raise InvalidResult(name, wanted) from None
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidResult("started_at", wanted)
+        raise InvalidResult(name, wanted)
     return moment
+
+
+def _optional_time(data: Mapping[str, Any], name: str) -> datetime | None:
+    """Return an optional time: absent or null is None, anything else must be a valid time."""
+    value = data.get(name)
+    return None if value is None else _started_at(value, name)
 
 
 def _latency(value: Any) -> float | None:

@@ -10,53 +10,47 @@ Bounds, so that a misbehaving endpoint can never stall the prober:
 - At most 1 MiB of body is read; a larger body is judged on its first MiB.
 - At most 5 redirects are followed.
 
-A failed exchange gets a reason from our own classification, never from exception text
-(requests puts the URL, which may hold an expanded secret, into its messages).
+A failed exchange gets a reason from our own classification (``probes.reasons``), never
+from exception text (requests puts the URL, which may hold an expanded secret, into its
+messages).
+
+An HTTPS exchange also notes when the server's certificate expires (``Answer``): Python
+only reads a certificate's dates once it has verified it, so an unverified one leaves it
+unknown (such a probe is down with "TLS: certificate verify failed" anyway).
 """
 
 from __future__ import annotations
 
-import http.client
-import re
 import socket
 import ssl
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
-import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from probes.definitions import ProbeDefinition
+from probes.reasons import Failure, timeout_reason
+from probes.reasons import format_seconds as format_seconds  # shown in reasons; public here too
 
 USER_AGENT = "capgo-status-probe"
 MAX_BODY_BYTES = 1024 * 1024
 MAX_REDIRECTS = 5
 
 _READ_SIZE = 16 * 1024
-SHOWN_CHARS = 60
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Credentials that must not follow a redirect to another host.
 _CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
-
-
-def format_seconds(seconds: float) -> str:
-    """Return a timeout as shown in reasons: ``10 s``, ``2 s``, ``0.5 s``."""
-    return f"{round(seconds, 3):g} s"
-
-
-def timeout_reason(timeout_s: float) -> str:
-    """Return the reason for a probe that ran out of time."""
-    return f"timeout after {format_seconds(timeout_s)}"
 
 
 # --- The deadline and the sockets it guards ---------------------------------------------------
@@ -127,6 +121,26 @@ def _watch_current(sock: socket.socket | None) -> None:
     deadline: Deadline | None = getattr(_local, "deadline", None)
     if deadline is not None:
         deadline.watch(sock)
+    _note_certificate(sock)
+
+
+def _note_certificate(sock: Any) -> None:
+    """Note when the server's certificate expires, for the exchange running in this thread.
+
+    Only the first connection's counts: that is the host the probe names, not a redirect's.
+    """
+    answer: Answer | None = getattr(_local, "answer", None)
+    peer_certificate = getattr(sock, "getpeercert", None)
+    if answer is None or answer.certificate_expires_at is not None or peer_certificate is None:
+        return
+    try:
+        # An empty dict unless the certificate was verified: then its dates are unknown.
+        not_after = peer_certificate().get("notAfter")
+        if not_after:
+            seconds = ssl.cert_time_to_seconds(not_after)
+            answer.certificate_expires_at = datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OSError, OverflowError):
+        pass  # a date Python cannot read says nothing we could act on
 
 
 class _WatchedHTTPConnection(HTTPConnection):
@@ -188,14 +202,6 @@ def new_session() -> requests.Session:
 # --- One exchange -----------------------------------------------------------------------------
 
 
-class _Failure(Exception):
-    """A failure whose public reason is already known."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 @dataclass
 class Answer:
     """What the final response said, filled in as it arrives."""
@@ -204,6 +210,9 @@ class Answer:
     body: bytes = b""
     truncated: bool = False
     content_type: str = ""
+    # The final response's headers (a conditional reader wants its ETag and Last-Modified).
+    headers: Mapping[str, str] = field(default_factory=dict)
+    certificate_expires_at: datetime | None = None
 
 
 def _read_body(response: requests.Response, deadline: Deadline) -> tuple[bytes, bool]:
@@ -214,7 +223,7 @@ def _read_body(response: requests.Response, deadline: Deadline) -> tuple[bytes, 
     while size <= MAX_BODY_BYTES:  # one read past the limit tells "exactly 1 MiB" from "more"
         remaining = deadline.remaining()
         if remaining <= 0:
-            raise _Failure(timeout_reason(deadline.seconds))
+            raise Failure(timeout_reason(deadline.seconds))
         sock = getattr(getattr(raw, "connection", None), "sock", None)
         if sock is not None:
             # Backstop for sessions without the deadline timer: no single read outlives it.
@@ -227,7 +236,7 @@ def _read_body(response: requests.Response, deadline: Deadline) -> tuple[bytes, 
         size += len(chunk)
     if deadline.expired:
         # The timer's shutdown looks like end-of-file to a body delimited by the connection.
-        raise _Failure(timeout_reason(deadline.seconds))
+        raise Failure(timeout_reason(deadline.seconds))
     body = b"".join(chunks)
     return body[:MAX_BODY_BYTES], size > MAX_BODY_BYTES
 
@@ -256,17 +265,57 @@ def exchange(
     deadline: Deadline,
     answer: Answer,
 ) -> None:
-    """Send the request, follow redirects by hand and read the final body into ``answer``."""
-    method, url, body = request.method, request.url, request.json
+    """Send a probe's request, follow redirects by hand and read the final body into ``answer``."""
+    send(
+        session,
+        request.method,
+        request.url,
+        request.json,
+        request.headers,
+        deadline,
+        answer,
+        secret_headers,
+    )
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    body: Any,
+    extra_headers: Mapping[str, str],
+    deadline: Deadline,
+    answer: Answer,
+    secret_headers: frozenset[str] = frozenset(),
+) -> None:
+    """Send one request within ``deadline`` and read the final answer into ``answer``."""
     # Identity encoding keeps the 1 MiB bound a bound on what we hold, not on compressed bytes.
     headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(
         {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     )
-    headers.update(request.headers)
+    headers.update(extra_headers)
+    _local.answer = answer
+    try:
+        _follow(session, method, url, body, headers, secret_headers, deadline, answer)
+    finally:
+        _local.answer = None
+
+
+def _follow(
+    session: requests.Session,
+    method: str,
+    url: str,
+    body: Any,
+    headers: CaseInsensitiveDict[str],
+    secret_headers: frozenset[str],
+    deadline: Deadline,
+    answer: Answer,
+) -> None:
+    """Make the request and its redirects, at most MAX_REDIRECTS, reading the final body."""
     for hop in range(MAX_REDIRECTS + 1):
         remaining = deadline.remaining()
         if remaining <= 0:
-            raise _Failure(timeout_reason(deadline.seconds))
+            raise Failure(timeout_reason(deadline.seconds))
         # Redirects are followed here, not by requests: requests reads each redirect body in
         # full (unbounded, undeadlined) and would restart the timeout on every hop.
         response = session.request(
@@ -283,6 +332,7 @@ def exchange(
             target = session.get_redirect_target(response)
             if response.status_code not in _REDIRECT_STATUSES or not target:
                 answer.content_type = response.headers.get("content-type", "")
+                answer.headers = CaseInsensitiveDict(response.headers)
                 raw_body, truncated = _read_body(response, deadline)
                 decoded = _decode_content(raw_body, response.headers.get("content-encoding", ""))
                 # An unknown encoding leaves bytes no check can read: judged as not JSON/text.
@@ -293,7 +343,7 @@ def exchange(
             # Closing without reading the rest drops the connection instead of draining it.
             response.close()
         if hop == MAX_REDIRECTS:
-            raise _Failure("too many redirects")
+            raise Failure("too many redirects")
         next_url = urljoin(response.url, target)
         status = response.status_code
         if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
@@ -304,94 +354,3 @@ def exchange(
                 if name.lower() in _CREDENTIAL_HEADERS or name.lower() in secret_headers:
                     del headers[name]
         url = next_url
-
-
-# --- Classifying failures ---------------------------------------------------------------------
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """Yield ``exc`` and every exception it wraps (causes, contexts, args, ``.reason``)."""
-    seen: set[int] = set()
-    stack = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        linked = (current.__cause__, current.__context__, getattr(current, "reason", None))
-        stack.extend(e for e in (*linked, *current.args) if isinstance(e, BaseException))
-
-
-def _ssl_reason(error: ssl.SSLError) -> str:
-    """Return a short reason from OpenSSL's reason code (``WRONG_VERSION_NUMBER``)."""
-    code = error.reason if isinstance(error.reason, str) else ""
-    text = re.sub(r"[^a-z0-9]+", " ", code.lower()).strip()[:SHOWN_CHARS]
-    return text or "handshake failed"
-
-
-_TIMEOUTS = (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
-_BAD_URL = (
-    requests.exceptions.InvalidURL,
-    requests.exceptions.MissingSchema,
-    requests.exceptions.InvalidSchema,
-    requests.exceptions.URLRequired,
-    urllib3.exceptions.LocationValueError,
-)
-_CUT_SHORT = (
-    http.client.IncompleteRead,
-    requests.exceptions.ChunkedEncodingError,
-    urllib3.exceptions.ProtocolError,
-)
-_CONNECTION = (requests.ConnectionError, OSError, http.client.HTTPException)
-
-
-def classify(exc: Exception, timeout_s: float, expired: bool = False) -> str | None:
-    """Return the public reason for a failed exchange, or None for an unexpected error."""
-    if isinstance(exc, _Failure):
-        return exc.reason
-    causes = list(_causes(exc))
-
-    def first(*types: type[BaseException]) -> BaseException | None:
-        return next((c for c in causes if isinstance(c, types)), None)
-
-    # urllib3's NewConnectionError (refused, DNS...) subclasses its ConnectTimeoutError for
-    # history's sake; it is not a timeout.
-    timed_out = any(
-        isinstance(c, _TIMEOUTS) and not isinstance(c, urllib3.exceptions.NewConnectionError)
-        for c in causes
-    )
-    if expired or timed_out:
-        return timeout_reason(timeout_s)
-    if first(ssl.SSLCertVerificationError):
-        return "TLS: certificate verify failed"
-    ssl_error = first(ssl.SSLError)
-    if isinstance(ssl_error, ssl.SSLError):
-        return f"TLS: {_ssl_reason(ssl_error)}"
-    if first(requests.exceptions.SSLError, urllib3.exceptions.SSLError):
-        return "TLS: handshake failed"
-    if first(socket.gaierror, urllib3.exceptions.NameResolutionError):
-        return "DNS lookup failed"
-    if first(ConnectionRefusedError):
-        return "connection refused"
-    if first(http.client.RemoteDisconnected):  # before ConnectionResetError: it is one
-        return "connection closed without response"
-    if first(ConnectionResetError, BrokenPipeError):
-        return "connection reset"
-    if first(*_BAD_URL):
-        return "invalid URL"
-    if first(*_CUT_SHORT):
-        return "connection closed during body"
-    if first(*_CONNECTION):
-        return "connection failed"
-    if first(requests.RequestException):
-        return "request failed"
-    return None
-
-
-def describe_error(exc: Exception, timeout_s: float) -> str:
-    """Return the short reason for a failed request, as results word it ("connection refused").
-
-    For requests made outside a probe run, such as an agent sending its results.
-    """
-    return classify(exc, timeout_s) or f"request failed: {type(exc).__name__}"

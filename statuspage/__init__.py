@@ -87,7 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, dev_secret_key: boo
     )
 
     from statuspage import web
-    from statuspage.store import models  # noqa: F401 - registers the tables
+    from statuspage.store import checks, models  # noqa: F401 - registers the tables
     from statuspage.web.api_v1 import routes as api_v1
 
     csrf.init_app(app)

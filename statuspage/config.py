@@ -20,6 +20,13 @@ from probes.definitions import (
     DEFAULT_TIMEOUT_S,
     slugify,
 )
+from statuspage.config_checks import (
+    HEARTBEAT_KEYS,
+    UpstreamConfig,
+    parse_depends_on,
+    parse_heartbeat,
+    parse_upstreams,
+)
 from statuspage.store import limits
 from statuspage.store.text import uncarried
 from statuspage.vocabulary import LANGUAGES
@@ -67,6 +74,8 @@ class ComponentConfig:
     description: str | None = None
     group: str | None = None
     probes: tuple[ProbeDefinition, ...] = ()
+    # The names of the [[upstreams]] it runs on: their incidents are mentioned in its own.
+    depends_on: tuple[str, ...] = ()
 
     @property
     def group_slug(self) -> str | None:
@@ -82,6 +91,9 @@ class AlertsConfig:
     slack: tuple[str, ...] = ()
     discord: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
+    # A probe's TLS certificate expiring within this many days is an alert (once per
+    # certificate) and a warning on the admin screens.
+    certificate_days: int = 14
 
     def targets(self) -> list[tuple[str, str]]:
         """Return every (channel, address or URL as written), in file order."""
@@ -112,12 +124,23 @@ class StatusConfig:
     components: tuple[ComponentConfig, ...] = field(default_factory=tuple)
     raw_days: int = 30
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    upstreams: tuple[UpstreamConfig, ...] = ()
     incidents: IncidentsConfig = field(default_factory=IncidentsConfig)
 
     @property
     def probes(self) -> list[ProbeDefinition]:
-        """Return every probe of every component, in file order."""
+        """Return every probe of every component (heartbeats too), in file order."""
         return [probe for component in self.components for probe in component.probes]
+
+    @property
+    def http_probes(self) -> list[ProbeDefinition]:
+        """Return the probes that make a request: the ones a runner or an agent runs."""
+        return [probe for probe in self.probes if not probe.is_heartbeat]
+
+    @property
+    def heartbeats(self) -> list[ProbeDefinition]:
+        """Return the heartbeat probes, which the site judges from the beats it receives."""
+        return [probe for probe in self.probes if probe.is_heartbeat]
 
     def groups(self) -> list[str]:
         """Return group names in the order they first appear."""
@@ -141,6 +164,10 @@ class _Table:
 
     def fail(self, message: str) -> None:
         raise ConfigError(f"{self.path}: {message}")
+
+    def child(self, where: str, data: Any, allowed: set[str]) -> _Table:
+        """Return a table found in this file, read the same way."""
+        return _Table(self.path, where, data, allowed)
 
     def string(
         self,
@@ -221,6 +248,7 @@ PROBE_DEFAULTS: dict[str, tuple[float, bool, float]] = {
     "intermittent_window": (DEFAULT_INTERMITTENT_WINDOW, True, 1),
 }
 PROBE_KEYS = set(PROBE_DEFAULTS) | {
+    "kind",
     "name",
     "method",
     "url",
@@ -232,6 +260,9 @@ PROBE_KEYS = set(PROBE_DEFAULTS) | {
     "degraded_status",
     "requires_env",
 }
+TOP_KEYS = {"site", "defaults", "retention", "components", "alerts", "incidents", "upstreams"}
+ALERT_KEYS = {"emails", "slack", "discord", "teams", "certificate_days"}
+COMPONENT_KEYS = {"slug", "name", "description", "group", "probes", "depends_on"}
 HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
@@ -251,12 +282,7 @@ def load_config(path: str | Path) -> StatusConfig:
 
 def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
     """Validate an already-parsed TOML document."""
-    top = _Table(
-        path,
-        "top level",
-        raw,
-        {"site", "defaults", "retention", "components", "alerts", "incidents"},
-    )
+    top = _Table(path, "top level", raw, TOP_KEYS)
     site_keys = {"name", "url", "timezone", "language"}
     site = _parse_site(_Table(path, "[site]", raw.get("site", {}), site_keys))
     defaults_table = _Table(path, "[defaults]", raw.get("defaults", {}), set(PROBE_DEFAULTS))
@@ -279,13 +305,14 @@ def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
     incidents = IncidentsConfig(group_window_s=group_window_s)
     retention = _Table(path, "[retention]", raw.get("retention", {}), {"raw_days"})
     raw_days = retention.number("raw_days", 30, integer=True, minimum=1)
+    upstreams = parse_upstreams(top, raw.get("upstreams", []))
     entries = raw.get("components", [])
     if not isinstance(entries, list):
         top.fail("'components' must be an array of tables: write [[components]]")
     components: list[ComponentConfig] = []
     seen: dict[str, str] = {}
     for index, entry in enumerate(entries, start=1):
-        component = _parse_component(path, index, entry, defaults)
+        component = _parse_component(path, index, entry, defaults, upstreams)
         if component.slug in seen:
             other = seen[component.slug]
             top.fail(f"component {component.slug!r}: duplicate slug (also used by {other!r})")
@@ -295,15 +322,14 @@ def parse_config(raw: dict[str, Any], path: Path) -> StatusConfig:
     for group, group_slug in groups.items():
         if group_slug in seen:
             top.fail(f"group {group!r}: its slug {group_slug!r} is also a component slug")
-    alerts = _parse_alerts(
-        _Table(path, "[alerts]", raw.get("alerts", {}), {"emails", "slack", "discord", "teams"})
-    )
+    alerts = _parse_alerts(_Table(path, "[alerts]", raw.get("alerts", {}), ALERT_KEYS))
     return StatusConfig(
         path=path,
         site=site,
         components=tuple(components),
         raw_days=raw_days,
         alerts=alerts,
+        upstreams=upstreams,
         incidents=incidents,
     )
 
@@ -320,7 +346,8 @@ def _parse_alerts(table: _Table) -> AlertsConfig:
             if not url.startswith(("https://", "${")):
                 # Never quote the value: a chat URL is a secret.
                 table.fail(f"[alerts]: key {key!r} must hold https:// URLs (or ${{VAR}})")
-    return AlertsConfig(emails=emails, **urls)
+    days = table.number("certificate_days", 14, integer=True, minimum=1)
+    return AlertsConfig(emails=emails, **urls, certificate_days=days)
 
 
 def _parse_site(table: _Table) -> SiteConfig:
@@ -342,12 +369,16 @@ def _parse_site(table: _Table) -> SiteConfig:
 
 
 def _parse_component(
-    path: Path, index: int, entry: Any, defaults: dict[str, Any]
+    path: Path,
+    index: int,
+    entry: Any,
+    defaults: dict[str, Any],
+    upstreams: tuple[UpstreamConfig, ...] = (),
 ) -> ComponentConfig:
     label = f"component #{index}"
     if isinstance(entry, dict) and isinstance(entry.get("slug"), str):
         label = f"component {entry['slug']!r}"
-    table = _Table(path, label, entry, {"slug", "name", "description", "group", "probes"})
+    table = _Table(path, label, entry, COMPONENT_KEYS)
     slug = table.string("slug", required=True, max_length=limits.SLUG)
     if not SLUG_PATTERN.match(slug):
         table.fail(f"{label}: key 'slug' must be lowercase letters, digits and dashes")
@@ -371,6 +402,7 @@ def _parse_component(
         description=table.string("description"),
         group=group,
         probes=tuple(probes),
+        depends_on=parse_depends_on(table, upstreams),
     )
 
 
@@ -379,7 +411,14 @@ def _parse_probe(
 ) -> ProbeDefinition:
     if isinstance(entry, dict) and isinstance(entry.get("name"), str):
         label = f"{label.rsplit(', probe', 1)[0]}, probe {entry['name']!r}"
+    kind = entry.get("kind", "http") if isinstance(entry, dict) else "http"
+    if kind == "heartbeat":
+        return parse_heartbeat(
+            _Table(path, label, entry, HEARTBEAT_KEYS), label, component, defaults
+        )
     table = _Table(path, label, entry, PROBE_KEYS)
+    if kind != "http":
+        table.fail(f'{label}: key \'kind\' must be "http" or "heartbeat", got {kind!r}')
     name = table.string("name", required=True)
     url = table.string("url", required=True)
     if not re.match(r"^(https?://|\$\{)", url):

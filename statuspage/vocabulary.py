@@ -197,6 +197,8 @@ class NotificationKind(StrEnum):
     ALERT_RESOLVED = "alert.resolved"
     ALERT_AGENT_STALLED = "alert.agent_stalled"
     ALERT_AGENT_RESUMED = "alert.agent_resumed"
+    ALERT_CERTIFICATE = "alert.certificate"  # a probe's TLS certificate expires soon
+    ALERT_UPSTREAM = "alert.upstream"  # a provider reports an incident while one of ours is open
     # One message to one subscriber's own address.
     CONFIRM = "subscriber.confirm"
     DISABLED = "subscriber.disabled"

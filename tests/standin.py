@@ -8,7 +8,8 @@
 Healthy answers by default (see ``_healthy``). ``set(path, behaviour)`` takes one of the
 behaviours built by the functions below, an ``int`` status, or a ``(status, body)`` pair.
 ``CapgoStandIn(tls=True)`` serves HTTPS with a certificate from a throwaway CA made at start
-(``ca_path`` is that CA's bundle, for a client that should trust it). Binds 127.0.0.1 only.
+(``ca_path`` is that CA's bundle, for a client that should trust it); ``expires_at`` sets
+when that certificate expires. Binds 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -91,6 +93,12 @@ def trickle(interval_s: float = 1.0) -> Behaviour:
 def trickle_headers(interval_s: float = 1.0) -> Behaviour:
     """Send the status line and headers one byte every ``interval_s``."""
     return Behaviour("trickle_headers", seconds=interval_s)
+
+
+def conditional(body: Any, etag: str) -> Behaviour:
+    """Answer 200 with ``body`` and its ETag, or 304 to a request that names that ETag."""
+    data, content_type = _encode(body)
+    return Behaviour("conditional", 200, data, content_type, (("ETag", etag),))
 
 
 def redirect(location: str, code: int = 302) -> Behaviour:
@@ -207,6 +215,12 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "answer":
             assert behaviour is not None
             self._send(behaviour.status, behaviour.body, behaviour.content_type, behaviour.headers)
+        elif kind == "conditional":
+            assert behaviour is not None
+            if received.headers.get("if-none-match") == dict(behaviour.headers)["ETag"]:
+                self._send(304, b"", behaviour.content_type, behaviour.headers)
+            else:
+                self._send(200, behaviour.body, behaviour.content_type, behaviour.headers)
         elif kind == "delay":
             assert behaviour is not None
             _sleep_exactly(behaviour.seconds, stopping)
@@ -335,8 +349,9 @@ def _coerce(behaviour: Behaviour | int | tuple[int, Any]) -> Behaviour:
 class CapgoStandIn:
     """A loopback Capgo imitation; use as a context manager."""
 
-    def __init__(self, *, tls: bool = False) -> None:
+    def __init__(self, *, tls: bool = False, expires_at: datetime | None = None) -> None:
         self.tls = tls
+        self.expires_at = expires_at
         self.ssl_context: ssl.SSLContext | None = None
         self.ca_path: str | None = None
         self._lock = threading.Lock()
@@ -375,7 +390,7 @@ class CapgoStandIn:
         import trustme
 
         ca = trustme.CA()
-        cert = ca.issue_cert("127.0.0.1", "localhost")
+        cert = ca.issue_cert("127.0.0.1", "localhost", not_after=self.expires_at)
         self.ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(self.ssl_context)
         handle, self.ca_path = tempfile.mkstemp(prefix="standin-ca-", suffix=".pem")

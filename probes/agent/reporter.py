@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import requests
 from requests.auth import AuthBase
 
+from probes.reasons import describe_error
 from probes.redact import scrub
-from probes.transport import describe_error
 
 # The agent's logger, shared with probes.agent.agent: a Reporter's token filter on it then
 # covers the agent's records too.

@@ -6,7 +6,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from probes.agent import (
     Reporter,
     default_queue_dir,
 )
+from probes.upstream import Reading
 from statuspage.cli.common import config_path, create_cli_app, fail, require_current_schema
 from statuspage.config import ConfigError, StatusConfig, load_config
 from statuspage.engine import ProbeService
@@ -115,10 +116,11 @@ def probe_command(
     app = create_cli_app()
     require_current_schema(app)
     service = _probe_service(app)
-    skipped = [p for p in app.config["STATUS"].probes if p not in service.probes]
+    judged = service.probes + service.heartbeats
+    skipped = [p for p in app.config["STATUS"].probes if p not in judged]
     if once:
         results = service.run_once()
-        click.echo(results_table(app.config["STATUS"], results, skipped))
+        click.echo(results_table(app.config["STATUS"], results, skipped, service.readings))
         if service.pending:
             click.echo(
                 f"statuspage: {len(service.pending)} results not recorded: "
@@ -205,8 +207,9 @@ def run_agent(
     except QueueError as error:
         reporter.close()
         fail(ConfigError(str(error)))
-    probes = configured(config.probes, os.environ)
-    skipped = [p for p in config.probes if p not in probes]
+    # Heartbeats are judged by the site from the beats it receives: an agent has none.
+    probes = configured(config.http_probes, os.environ)
+    skipped = [p for p in config.http_probes if p not in probes]
     metrics = ProbeMetrics()
     runner = ObservedRunner(metrics, max_workers=max(32, len(probes)))
     agent = Agent(probes, reporter, queue, location=default_location(os.environ), runner=runner)
@@ -241,8 +244,16 @@ def run_agent(
         agent.close()
 
 
-def results_table(config: StatusConfig, results: list[Result], skipped: list) -> str:
-    """Return a plain-text table of one run: component, probe, outcome, latency, reason."""
+def results_table(
+    config: StatusConfig,
+    results: list[Result],
+    skipped: list,
+    readings: Mapping[str, Reading | None] | None = None,
+) -> str:
+    """Return a plain-text table of one run: component, probe, outcome, latency, reason.
+
+    The providers read in the run follow, as "upstream" rows.
+    """
     names = {c.slug: c.name for c in config.components}
     probe_names = {p.key: p.name for p in config.probes}
     rows = [("COMPONENT", "PROBE", "OUTCOME", "LATENCY", "REASON")]
@@ -259,6 +270,16 @@ def results_table(config: StatusConfig, results: list[Result], skipped: list) ->
         )
     for probe in skipped:
         rows.append((names[probe.component], probe.name, "skipped", "-", "not configured"))
+    for upstream in config.upstreams:
+        if readings is None or upstream.slug not in readings:
+            continue
+        reading = readings[upstream.slug]
+        if reading is None:
+            rows.append(("upstream", upstream.name, "skipped", "-", "read less than a minute ago"))
+            continue
+        latency = "-" if reading.latency_ms is None else f"{reading.latency_ms:.0f} ms"
+        outcome = reading.outcome.replace("_", " ")
+        rows.append(("upstream", upstream.name, outcome, latency, reading.reason))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))

@@ -92,6 +92,12 @@ def ingest(results: Sequence[Result], config: StatusConfig, now: datetime) -> li
     if not rows:
         return rows
     probes = {probe.key: probe for probe in config.probes}
+    # The newest certificate expiry each probe saw at each location, for the alerts' check.
+    expiries = {
+        (r.probe_key, r.location): r.certificate_expires_at
+        for r in sorted(results, key=lambda r: r.started_at)
+        if r.certificate_expires_at is not None
+    }
     lock_site()
     late = _late_rows(rows, probes, now)
     before = states_before(sorted({row.component_id for row in late}))
@@ -100,7 +106,10 @@ def ingest(results: Sequence[Result], config: StatusConfig, now: datetime) -> li
         by_pair[(row.probe_key, row.location, row.component_id)].append(row)
     for probe_key, location, component_id in sorted(by_pair):
         new = by_pair[(probe_key, location, component_id)]
-        _confirm_probe(probe_key, location, component_id, probes.get(probe_key), new)
+        state = _confirm_probe(probe_key, location, component_id, probes.get(probe_key), new)
+        state.certificate_expires_at = expiries.get((probe_key, location)) or (
+            state.certificate_expires_at
+        )
     db.session.flush()
     late_since: dict[int, datetime] = {}
     for component_id in sorted({row.component_id for row in late}):
@@ -153,7 +162,7 @@ def _confirm_probe(
     component_id: int,
     probe: ProbeDefinition | None,
     new: Sequence[ProbeResult],
-) -> None:
+) -> ProbeState:
     """Judge a location's new results one by one, in time order, from its stored state."""
     rule = _rule(probe)
     first = min(row.started_at for row in new)
@@ -211,3 +220,4 @@ def _confirm_probe(
         state.intermittent_message = json.dumps([part])
     else:
         state.intermittent_reason = state.intermittent_message = None
+    return state

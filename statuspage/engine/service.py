@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,12 +17,16 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from probes import ProbeDefinition, ProbeRunner, Result, configured, default_location
+from probes.definitions import heartbeat_key
 from probes.schedule import add_probe_jobs
-from statuspage.config import ConfigError
+from probes.upstream import Reading
+from statuspage.config import ConfigError, UpstreamConfig
+from statuspage.engine.heartbeats import judge_heartbeats
 from statuspage.engine.maintenance import advance_maintenances
 from statuspage.engine.recording import ingest, prune
 from statuspage.engine.rollups import roll_up_days
-from statuspage.notify.alerts import check_locations
+from statuspage.engine.upstreams import poll_upstream
+from statuspage.notify.alerts import check_certificates, check_locations
 from statuspage.notify.delivery import Deliverer
 from statuspage.notify.outcomes import prune as prune_outbox
 from statuspage.observe.probes import ObservedRunner, ProbeMetrics
@@ -43,15 +48,17 @@ def log_result(result: Result) -> None:
 
 
 class ProbeService:
-    """The probes of one site and location, run and recorded inside the app."""
+    """Run and record one location's probes, judge the heartbeats and read the upstreams."""
 
     def __init__(
         self,
         app: Flask,
         environ: Mapping[str, str] | None = None,
         max_pending: int = MAX_PENDING,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.app = app
+        self.clock = clock  # tests move it; probe latencies are measured on their own clock
         self.environ = dict(os.environ if environ is None else environ)
         self.location = default_location(self.environ)
         if len(self.location) > limits.LOCATION:
@@ -61,7 +68,13 @@ class ProbeService:
                 f"{self.location[:40]!r}..."
             )
         self.config = app.config["STATUS"]
-        self.probes = configured(self.config.probes, self.environ)
+        self.probes = configured(self.config.http_probes, self.environ)
+        # A heartbeat whose key is unset (or too weak) takes no beats, so it is not judged.
+        self.heartbeats = [
+            probe for probe in self.config.heartbeats if heartbeat_key(probe, self.environ)
+        ]
+        # The last reading of each provider by this process (None: another read was recent).
+        self.readings: dict[str, Reading | None] = {}
         # What the probes measure, served on loopback when STATUSPAGE_PROBE_METRICS_PORT is set.
         self.metrics = ProbeMetrics()
         # One worker per probe, so a cycle where every probe hangs still ends in one timeout.
@@ -93,10 +106,10 @@ class ProbeService:
                 return True
             try:
                 with self.app.app_context():
-                    ingest(batch, self.config, utcnow())
+                    ingest(batch, self.config, self.clock())
             except SQLAlchemyError as error:
                 if self.database_down_since is None:
-                    self.database_down_since = utcnow()
+                    self.database_down_since = self.clock()
                 log.warning(
                     "database unreachable (%s): %d results kept in memory, retrying with the next",
                     error.__class__.__name__,
@@ -113,11 +126,14 @@ class ProbeService:
             self._flushing.release()
 
     def run_once(self) -> list[Result]:
-        """Run every configured probe once, in parallel, record the results, and tidy up."""
+        """Run every probe once in parallel, judge the heartbeats, read the upstreams, tidy up."""
         results = self.runner.run_cycle(self.probes, location=self.location, environ=self.environ)
+        results += self.judge(self.heartbeats)
         for result in results:
             log_result(result)
         self.record(results)
+        for upstream in self.config.upstreams:
+            self.read_upstream(upstream)
         self.tick()
         self.housekeeping()
         if self.republisher is not None:
@@ -125,17 +141,47 @@ class ProbeService:
         return results
 
     def tick(self) -> None:
-        """Move maintenances along their windows; alert on locations that stopped reporting."""
+        """Move maintenances on; alert on silent locations and certificates near their end."""
+        for check, what in (
+            (advance_maintenances, "advancing maintenances"),
+            (check_locations, "checking probe locations"),
+            (check_certificates, "checking certificates"),
+        ):
+            try:
+                with self.app.app_context():
+                    check(self.config, self.clock())
+            except Exception:
+                log.exception("%s failed", what)
+
+    def judge(self, heartbeats: list[ProbeDefinition]) -> list[Result]:
+        """Return a result for each of these heartbeats that is due one (none on error)."""
+        if not heartbeats:
+            return []
+        try:
+            zone, now = self.config.site.zone, self.clock()
+            with self.app.app_context():
+                return judge_heartbeats(heartbeats, self.location, zone, now)
+        except SQLAlchemyError as error:
+            log.warning("heartbeats not judged: database unreachable (%s)", type(error).__name__)
+            return []
+
+    def judge_heartbeat(self, probe: ProbeDefinition) -> None:
+        """Judge one heartbeat and record its result; never raise into the scheduler."""
+        try:
+            results = self.judge([probe])
+            for result in results:
+                log_result(result)
+            self.record(results)
+        except Exception:
+            log.exception("judging heartbeat %s failed", probe.key)
+
+    def read_upstream(self, upstream: UpstreamConfig) -> None:
+        """Read one provider's page (at most once a minute); never raise into the scheduler."""
         try:
             with self.app.app_context():
-                advance_maintenances(self.config, utcnow())
+                self.readings[upstream.slug] = poll_upstream(upstream, self.config, self.clock())
         except Exception:
-            log.exception("advancing maintenances failed")
-        try:
-            with self.app.app_context():
-                check_locations(self.config, utcnow())
-        except Exception:
-            log.exception("checking probe locations failed")
+            log.exception("reading upstream %s failed", upstream.name)
 
     def run_probe(self, probe: ProbeDefinition) -> None:
         """Run one probe and record its result; never raise into the scheduler."""
@@ -152,7 +198,7 @@ class ProbeService:
         """Roll up daily figures and prune old raw results."""
         try:
             with self.app.app_context():
-                now = utcnow()
+                now = self.clock()
                 deleted = prune(now, self.config.raw_days)
                 days = roll_up_days(self.config, now)
                 prune_outbox(now)
@@ -172,6 +218,18 @@ class ProbeService:
         if self.republisher is not None:
             self.republisher.start()
         add_probe_jobs(scheduler, self.probes, self.run_probe, now)
+        add_probe_jobs(scheduler, self.heartbeats, self.judge_heartbeat, now)
+        for upstream in self.config.upstreams:
+            # The first read comes soon after start, so the section does not stay unknown.
+            start = now + timedelta(seconds=random.uniform(0, min(upstream.interval_s, 60)))
+            scheduler.add_job(
+                self.read_upstream,
+                IntervalTrigger(seconds=upstream.interval_s, start_date=start, timezone=UTC),
+                args=[upstream],
+                id=f"upstream:{upstream.slug}",
+                coalesce=True,
+                max_instances=1,
+            )
         scheduler.add_job(
             self.tick,
             IntervalTrigger(seconds=TICK_INTERVAL.total_seconds(), start_date=now, timezone=UTC),

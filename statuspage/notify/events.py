@@ -25,6 +25,7 @@ from statuspage.reads.serializers import (
     snapshot,
     timestamp,
 )
+from statuspage.reads.upstreams import reports_for
 from statuspage.rules import UPDATE_LABELS
 from statuspage.store.db import db
 from statuspage.store.models import (
@@ -152,7 +153,7 @@ def announce_component_change(
             "status": change.status,
             "created_at": timestamp(component.created_at, zone),
         },
-        "site": _site(),
+        "site": site_fields(),
     }
     return record(
         f"component:{change.id}",
@@ -180,26 +181,37 @@ def alert_automatic(
     else:
         kind = NotificationKind.ALERT_IMPROVED
     db.session.flush()
-    site = _site()
+    site = site_fields()
+    # "Cloudflare reports: ..." when a provider these components depend on has an incident:
+    # the first thing on-call is asked is whether it is us or them.
+    reports = reports_for(
+        [a.component.slug for a in incident.affected], current_app.config["STATUS"], now
+    )
     payload = {
         "site": site,
         "title": incident.name,
-        "text": update.body,
+        "text": "\n\n".join([update.body, *reports]),
+        "upstreams": reports,
         "status": update.status,
         "impact": incident.impact,
-        "components": [
-            {"name": a.component.name, "status": a.status, "label": STATUS_LABELS[a.status]}
-            for a in incident.affected
-        ],
+        "components": alert_components(incident),
         "url": f"{site['url']}/incidents/{incident.code}",
         "admin_url": f"{site['url']}/admin/incidents/{incident.code}",
     }
     return record(f"alert:{update.code}", kind, Audience.STAFF, payload, now, incident=incident)
 
 
+def alert_components(incident: Incident) -> list[dict[str, str]]:
+    """Return an incident's components as an alert lists them: name, status and its words."""
+    return [
+        {"name": a.component.name, "status": a.status, "label": STATUS_LABELS[a.status]}
+        for a in incident.affected
+    ]
+
+
 def alert_agent(location: str, stalled: bool, reported_at: datetime, now: datetime) -> bool:
     """Tell the on-call team a location stopped (or resumed) reporting; once per stall."""
-    site = _site()
+    site = site_fields()
     when = reported_at.isoformat(timespec="seconds")
     if stalled:
         title = f"Probes at {location} stopped reporting"
@@ -231,7 +243,7 @@ def direct(
         f"{kind}:{subscriber.code}:{now.isoformat()}",
         kind,
         Audience.DIRECT,
-        {"site": _site(), **payload},
+        {"site": site_fields(), **payload},
         now,
     )
     assert event is not None  # a fresh key
@@ -293,7 +305,7 @@ def record(
 
 def _incident_payload(incident: Incident, snap: Snapshot) -> dict[str, Any]:
     """Return what every incident event carries: the page, the incident, the site."""
-    return {"page": _page(snap), "incident": incident_json(incident, snap), "site": _site()}
+    return {"page": _page(snap), "incident": incident_json(incident, snap), "site": site_fields()}
 
 
 def _page(snap: Snapshot) -> dict[str, Any]:
@@ -305,7 +317,7 @@ def _page(snap: Snapshot) -> dict[str, Any]:
     }
 
 
-def _site() -> dict[str, str]:
+def site_fields() -> dict[str, str]:
     site = current_app.config["STATUS"].site
     return {"name": site.name, "url": site.url, "timezone": site.timezone}
 

@@ -10,7 +10,7 @@ from probes import describe
 from statuspage.config import StatusConfig
 from statuspage.reads.latency import LocationCharts, latency_charts
 from statuspage.reads.status import shown_component, shown_statuses
-from statuspage.reads.system_text import intermittent_text, silent_text
+from statuspage.reads.system_text import expected_every, intermittent_text, silent_text
 from statuspage.reads.uptime import MonthFigures, monthly_uptime
 from statuspage.rules.confirmation import STALE_AFTER_INTERVALS
 from statuspage.store.db import db
@@ -68,8 +68,12 @@ def component_page(slug: str, config: StatusConfig, now: datetime) -> ComponentP
         states[state.probe_key].append(state)
     probes = []
     for definition in definitions:
-        # describe() is the one safe view of a probe: URL template, header values redacted.
-        described = describe(definition)
+        if definition.is_heartbeat:  # its key is its only secret: never shown
+            expected = expected_every(definition.expect_every_s)
+            shown = {"name": definition.name, "method": "heartbeat", "url": expected}
+        else:
+            # describe() is the one safe view of a probe: URL template, header values redacted.
+            shown = describe(definition)
         found = states.get(definition.key, [])
         silent_after = timedelta(seconds=STALE_AFTER_INTERVALS * definition.interval_s)
         rows = [
@@ -82,9 +86,7 @@ def component_page(slug: str, config: StatusConfig, now: datetime) -> ComponentP
             )
             for state in found
         ]
-        probes.append(
-            ProbeView(described["name"], described["method"], described["url"], found, rows)
-        )
+        probes.append(ProbeView(shown["name"], shown["method"], shown["url"], found, rows))
     keys = [definition.key for definition in definitions]
     return ComponentPage(
         component=component,

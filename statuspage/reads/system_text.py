@@ -10,25 +10,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from babel.lists import format_list
 from flask import current_app
-from flask_babel import get_translations
+from flask_babel import get_translations, gettext
 
 from statuspage.reads.formatting import (
     LONG_TIME,
     SHORT_TIME,
+    format_duration,
     local_clock,
     local_moment,
     reader_locale,
 )
 from statuspage.rules import ENGLISH, Words, silent_part, word
+from statuspage.rules.heartbeat import every
+from statuspage.vocabulary import N_
 
 # The language the stored English (`name`, `body`) is written in.
 WRITTEN_IN = "en"
+# What a heartbeat's check says in place of a URL: "expected every 5 min".
+EXPECTED_EVERY = N_("expected every %(interval)s")
 
 
 class Named(Protocol):
@@ -90,10 +95,14 @@ def intermittent_text(state: Intermittent) -> str:
     return _reworded(state.intermittent_reason or "", state.intermittent_message, None)
 
 
+def system_words() -> Words:
+    """Return the words the system writes in for this reader: English as written, or theirs."""
+    return ENGLISH if reader_locale().language == WRITTEN_IN else reader_words()
+
+
 def silent_text(location: str, since: datetime, zone: ZoneInfo, now: datetime) -> str:
     """Return "no results from eu-west since 10:42 UTC" in the reader's language."""
-    english = reader_locale().language == WRITTEN_IN
-    return word([silent_part(location, since)], zone, now, ENGLISH if english else reader_words())
+    return word([silent_part(location, since)], zone, now, system_words())
 
 
 def event_name(incident: Named) -> str:
@@ -104,3 +113,12 @@ def event_name(incident: Named) -> str:
 def update_text(update: Written) -> str:
     """Return the text of one of the system's updates for this reader, in their language."""
     return _reworded(update.body, update.message, update.created_at)
+
+
+def expected_every(seconds: float) -> str:
+    """Return how often a heartbeat is expected, in the reader's language."""
+    if reader_locale().language == WRITTEN_IN:
+        return EXPECTED_EVERY % {"interval": every(seconds)}
+    # Seconds are written the same in every language; longer periods in the reader's words.
+    interval = every(seconds) if seconds < 60 else format_duration(timedelta(seconds=seconds))
+    return gettext(EXPECTED_EVERY, interval=interval)

@@ -53,6 +53,9 @@ FAILED_BECAUSE = N_("failed: %(reason)s")
 FAILED = N_("failed")
 DEGRADED_BECAUSE = N_("was degraded: %(reason)s")
 WAS_DEGRADED = N_("was degraded")
+HAS_SENT = N_("has sent %(reason)s")
+REPORTED_FAILURE = N_("reported a failure")
+REPORTED_FAILURE_BECAUSE = N_("reported a failure: %(message)s")
 PASSED = N_("Automated checks of %(components)s have passed since %(since)s.")
 PASSED_ALL = N_("Automated checks have passed since %(since)s.")
 THEN = N_("%(first)s %(next)s")
@@ -133,6 +136,14 @@ def describe_reason(reason: str, degraded: bool = False, words: Words = ENGLISH)
     http = _HTTP.fullmatch(text)
     if http:
         return words.gettext(ANSWERED_HTTP) % {"code": http.group("code")}
+    # A heartbeat's reasons (rules.heartbeat) read as what the job did, or did not do.
+    if text.startswith("no heartbeat"):
+        return words.gettext(HAS_SENT) % {"reason": text}
+    if text.startswith("reported failure"):
+        message = text.removeprefix("reported failure")
+        if message.startswith(": "):
+            return words.gettext(REPORTED_FAILURE_BECAUSE) % {"message": message[2:]}
+        return words.gettext(REPORTED_FAILURE) + message
     # What the probe said stays as it said it; only the verb is the system's.
     if degraded:
         return (

@@ -17,6 +17,8 @@ RESULT_ID = 64
 PROBE_KEY = 200
 LOCATION = 100
 REASON = 300
+# The short message a heartbeat's job may send with a beat.
+HEARTBEAT_MESSAGE = 200
 # Subscribers: a webhook or chat URL, and a short reason kept with a failure.
 URL = 2000
 DELIVERY_ERROR = 300

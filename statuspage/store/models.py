@@ -286,6 +286,8 @@ class ProbeState(db.Model):
     last_reason: Mapped[str] = mapped_column(String(limits.REASON), default="")
     # The newest reason it failed with, kept while later results pass, for the incident text.
     last_failure_reason: Mapped[str | None] = mapped_column(String(limits.REASON))
+    # When the TLS certificate it last saw expires (https probes whose certificate verified).
+    certificate_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set while the intermittent rule (k of the last n checks failed) holds it degraded:
     # "intermittent: 3 of the last 10 checks failed (HTTP 503)".
     intermittent_reason: Mapped[str | None] = mapped_column(String(limits.REASON))

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from statuspage.web import (
         accounts,
         admin,
+        admin_checks,
         api_v2,
         auth,
         caching,
@@ -23,12 +24,15 @@ def init_app(app: Flask) -> None:
     )
     from statuspage.web.admin_subscribers import init_app as add_subscribers_screen
     from statuspage.web.api_v1 import routes as api_v1
+    from statuspage.web.api_v1.heartbeats import redact_request_logs
     from statuspage.web.subscribe import bp as subscribe_bp
 
+    redact_request_logs()  # a heartbeat's key is in its path: no request line may show it
     filters.register(app)
     languages.init_app(app)
     auth.init_app(app)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_checks.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(feeds.bp)

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from statuspage import staff
 from statuspage.config import StatusConfig
 from statuspage.reads.admin import audit_page, audit_trail, incident_lists, update_labels
+from statuspage.reads.checks import certificates
 from statuspage.reads.markdown import render_markdown, render_postmortem
 from statuspage.reads.status import observed, shown_statuses
 from statuspage.reads.summary import leaf_components
@@ -140,11 +141,13 @@ def _selects(template: IncidentTemplate) -> dict[str, str]:
 def incidents():
     """List incidents and maintenance, open ones first."""
     lists = incident_lists()
+    expiring = [c for c in certificates(_config(), utcnow()) if c.soon]
     return render_template(
         "admin/incidents.html",
         open_incidents=lists.open_incidents,
         maintenances=lists.maintenances,
         closed=lists.closed,
+        expiring=expiring,
     )
 
 

@@ -70,8 +70,8 @@ def status_label(status: str) -> str:
     """Return the words for a component status."""
     try:
         return gettext(STATUS_LABELS[ComponentStatus(status)])
-    except ValueError:
-        return status.replace("_", " ").capitalize()
+    except ValueError:  # "unknown": a provider's component not read ("Unknown" is a message)
+        return gettext(status.replace("_", " ").capitalize())
 
 
 def event_status_label(status: str) -> str:

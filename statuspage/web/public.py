@@ -25,6 +25,8 @@ from statuspage.reads.history import history_page
 from statuspage.reads.incident_page import incident_page
 from statuspage.reads.status import shown_component, visible_components
 from statuspage.reads.summary import current_indicator, leaf_components, page_summary
+from statuspage.reads.system_text import system_words
+from statuspage.reads.upstreams import reports_for, upstream_views
 from statuspage.reads.uptime import UPTIME_TARGET, monthly_uptime
 from statuspage.reads.uptime import uptime_csv as uptime_csv_text
 from statuspage.store.db import utcnow
@@ -85,7 +87,7 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
 
 @bp.get("/")
 def index():
-    """Show the current status, 90 days of uptime bars and the last 15 days of incidents."""
+    """Show the status, 90 days of bars, the services depended on and 15 days of incidents."""
     return _index(still=False)
 
 
@@ -96,7 +98,8 @@ def index_still():
 
 
 def _index(still: bool) -> str:
-    site = current_app.config["STATUS"].site
+    config = current_app.config["STATUS"]
+    site = config.site
     now = utcnow()
     summary = page_summary(site, now)
     leaves = [leaf.component.id for leaf in summary.leaves()]
@@ -106,6 +109,7 @@ def _index(still: bool) -> str:
         bars=uptime_bars(leaves, now, site.zone),
         past=past_incidents(now, site.zone),
         bar_legend=bar_legend(),
+        upstreams=upstream_views(config, now),
         now=now,
         refresh=None if still else REFRESH_SECONDS,
         still=still,
@@ -130,9 +134,15 @@ def _incident(code: str, still: bool) -> str:
     page = incident_page(code, now)
     if page is None:
         abort(404, gettext("There is no incident or maintenance at this address."))
+    reports = []
+    if page.ongoing and not page.incident.is_maintenance:
+        slugs = [affected.component.slug for affected in page.incident.affected]
+        reports = reports_for(slugs, current_app.config["STATUS"], now, system_words())
     # An event that is over has nothing left to refresh for but a postmortem, read at length.
     refresh = None if still or page.over else REFRESH_SECONDS
-    return render_template("incident.html", page=page, now=now, refresh=refresh, still=still)
+    return render_template(
+        "incident.html", page=page, now=now, refresh=refresh, still=still, upstream_reports=reports
+    )
 
 
 @bp.get("/history", defaults={"number": 1})

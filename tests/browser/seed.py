@@ -1,5 +1,6 @@
 """A realistic site for the browser tests: degraded components, incidents open and past, a
-maintenance under way and one to come, 90 days of uptime, probe results, staff accounts.
+maintenance under way and one to come, 90 days of uptime, probe results, staff accounts, and
+the providers Capgo depends on (one reporting an incident).
 
 Built with the shared builders of tests/factories.py and tests/web/pages.py, relative to
 `now`, so every page has something to show in every state it can be in.
@@ -10,10 +11,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pyotp
 
+from probes.statuspage_summary import parse_summary
+from probes.upstream import Reading, ReadOutcome
 from statuspage import staff
+from statuspage.config import StatusConfig
+from statuspage.engine.upstreams import poll_upstream
 from statuspage.notify.subscribers import identity, unsubscribe_token
 from statuspage.staff import two_factor
 from statuspage.staff.accounts import create_user
@@ -36,6 +42,9 @@ EDITOR = ("bob@capgo.app", "another long passphrase")
 # An admin who signs in with a code from an authenticator app too.
 TWO_FACTOR = ("carol@capgo.app", "a third long passphrase")
 TWO_FACTOR_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+# Recorded Statuspage summaries: Cloudflare while it reports an incident, Supabase quiet.
+PAGES = Path(__file__).parents[1] / "probes" / "statuspage_pages"
+UPSTREAM_PAGES = ("incident.json", "quiet.json")
 
 POSTMORTEM = """\
 Bundle downloads failed for 47 minutes in Europe after a storage migration.
@@ -122,6 +131,8 @@ def _probes(now: datetime) -> None:
                     last_latency_ms=latency * (1.4 if location == "us-east" else 1.0),
                     last_http_status=200,
                     last_reason="",
+                    # One certificate within the warning days, the others far from it.
+                    certificate_expires_at=now + timedelta(days=5 if key == "plugin-edge" else 80),
                 )
             )
             for hour in range(24):
@@ -152,6 +163,17 @@ def _probes(now: datetime) -> None:
                         latency_max=latency * 4,
                     )
                 )
+
+
+def _upstreams(config: StatusConfig, now: datetime) -> None:
+    """Store each provider's page as a read of its recorded summary would (no request made)."""
+    for upstream, name in zip(config.upstreams, UPSTREAM_PAGES, strict=True):
+        summary = parse_summary((PAGES / name).read_bytes(), now)
+
+        def recorded(*_: object, summary=summary, **__: object) -> Reading:
+            return Reading(ReadOutcome.READ, summary=summary)
+
+        poll_upstream(upstream, config, now, read=recorded)
 
 
 def _subscribers(now: datetime) -> None:
@@ -210,6 +232,7 @@ def seed(app, now: datetime) -> Seeded:
         config = app.config["STATUS"]
         _uptime_days(now)
         _probes(now)
+        _upstreams(config, now)
         _set_status("live-updates", "operational", now - timedelta(days=3))
         _set_status("app-management", "degraded_performance", now - timedelta(minutes=50))
         _set_status("analytics", "operational", now - timedelta(days=1))

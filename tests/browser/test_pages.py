@@ -153,6 +153,7 @@ ADMIN = [
     Screen("admin-tokens", lambda s: "/admin/tokens", "admin"),
     Screen("admin-token-created", lambda s: "/admin/tokens", "admin", then=_create_token),
     Screen("admin-audit", lambda s: "/admin/audit", "admin"),
+    Screen("admin-checks", lambda s: "/admin/checks/", "admin"),
     Screen("admin-account", lambda s: "/admin/account", "admin"),
     Screen("admin-two-factor", lambda s: "/admin/account/two-factor", "admin"),
     Screen("admin-forbidden", lambda s: "/admin/components", "editor", status=403),

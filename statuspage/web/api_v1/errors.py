@@ -5,6 +5,7 @@ Plain functions: `routes` registers them as the blueprint's error handlers and h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from flask import Response, jsonify, request
@@ -26,6 +27,15 @@ HTTP_CODES = {
     429: "too_many_requests",
     500: "internal_error",
 }
+
+
+# A heartbeat's key travels in its path (/api/v1/heartbeats/<key>): no message repeats it.
+_HEARTBEAT_KEY_IN_PATH = re.compile(rf"({re.escape(PREFIX)}/heartbeats/)[^/\s?#\"]+")
+
+
+def redact_path(text: str) -> str:
+    """Return text with any heartbeat key in an API path replaced by "(redacted)"."""
+    return _HEARTBEAT_KEY_IN_PATH.sub(lambda match: match[1] + "(redacted)", text)
 
 
 class ApiError(Exception):
@@ -97,12 +107,13 @@ def answer_routing_error() -> Response | None:
     error = request.routing_exception
     if error is None or not (request.path == PREFIX or request.path.startswith(PREFIX + "/")):
         return None
+    path = redact_path(request.path)
     if isinstance(error, MethodNotAllowed):
         allowed = ", ".join(sorted(error.valid_methods or []))
         return error_response(
             405,
             "method_not_allowed",
-            f"{request.method} is not allowed on {request.path} (allowed: {allowed})",
+            f"{request.method} is not allowed on {path} (allowed: {allowed})",
             None,
             {"Allow": allowed},
         )
@@ -110,6 +121,6 @@ def answer_routing_error() -> Response | None:
         return error_response(
             404,
             "not_found",
-            f"no API route {request.path}: see {PREFIX}/openapi.json",
+            f"no API route {path}: see {PREFIX}/openapi.json",
         )
     return None

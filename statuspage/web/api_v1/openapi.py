@@ -23,6 +23,7 @@ from statuspage.web.api_v1.bodies import (
     nullable,
 )
 from statuspage.web.api_v1.errors import HTTP_CODES
+from statuspage.web.api_v1.heartbeats import BEAT_MAX_BYTES, BEAT_RECEIVED, KEY
 from statuspage.web.api_v1.results import RESULTS_MAX_BYTES
 
 
@@ -190,9 +191,11 @@ _ERRORS = {
         "The token's scope is not the route's (results for /results, write for the others), "
         "or a result names a location other than the one its results token is bound to."
     ),
-    404: "No incident, maintenance or component with that code or slug.",
+    404: "No incident, maintenance or component with that code or slug, or no heartbeat with "
+    "that key.",
     409: "The change does not fit the current state.",
-    413: f"The body is larger than {MAX_BYTES} bytes ({RESULTS_MAX_BYTES} for /results).",
+    413: f"The body is larger than {MAX_BYTES} bytes ({RESULTS_MAX_BYTES} for /results, "
+    f"{BEAT_MAX_BYTES} for a heartbeat).",
     422: "A value is missing, unknown, of the wrong type or out of range; or an unknown key.",
     429: "A results token sent more results than it may a minute: wait Retry-After seconds.",
 }
@@ -263,7 +266,8 @@ def openapi_document(
                 "with a token of scope write (`statuspage token create NAME`); probe agents "
                 "send results with a token of scope results "
                 "(`statuspage token create NAME --scope results`). Send it as "
-                "`Authorization: Bearer <token>`. Reads use the public /api/v2."
+                "`Authorization: Bearer <token>`. Capgo's jobs send heartbeats with no token: "
+                "the heartbeat's key in the path is the secret. Reads use the public /api/v2."
             ),
         },
         "servers": [{"url": site_url}],
@@ -278,6 +282,7 @@ def openapi_document(
                 "Maintenance": _MAINTENANCE,
                 "ComponentStatusResult": _STATUS_RESULT,
                 "ResultsRecorded": _RESULTS_RECORDED,
+                "HeartbeatReceived": BEAT_RECEIVED,
                 "Carried": _CARRIED,
                 "Error": _ERROR,
             },
@@ -294,8 +299,8 @@ def openapi_document(
     }
 
 
-# A public code: 12 lowercase letters or digits.
-_PATH_SCHEMAS = {"code": {"type": "string", "pattern": "^[a-z0-9]{12}$"}}
+# A public code: 12 lowercase letters or digits; a heartbeat's key (described, never shown).
+_PATH_SCHEMAS = {"code": {"type": "string", "pattern": "^[a-z0-9]{12}$"}, "key": KEY}
 
 
 def _with_slugs(schema: Any, slug: dict[str, Any]) -> Any:

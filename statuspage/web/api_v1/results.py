@@ -19,7 +19,7 @@ from probes.results import RESULT_FIELDS
 from statuspage.config import StatusConfig
 from statuspage.store import limits
 from statuspage.vocabulary import Outcome
-from statuspage.web.api_v1.bodies import CARRIED, SLUG, WHEN, Body, enum_values
+from statuspage.web.api_v1.bodies import CARRIED, SLUG, WHEN, Body, enum_values, nullable
 from statuspage.web.api_v1.errors import ApiError
 
 # A probe agent sends up to MAX_RESULTS results a request, each up to about 1 KiB as JSON
@@ -77,6 +77,13 @@ RESULT = {
         "outcome": {"type": "string", "enum": enum_values(Outcome)},
         "http_status": {"type": ["integer", "null"], "minimum": 100, "maximum": 599},
         "reason": {"type": "string", "maxLength": RESULT_LENGTHS["reason"], "pattern": CARRIED},
+        "certificate_expires_at": nullable(
+            dict(
+                WHEN,
+                description="When the TLS certificate the probe saw expires (https probes); "
+                "null or left out when unknown.",
+            )
+        ),
     },
     "required": list(RESULT_FIELDS),
 }
@@ -144,6 +151,8 @@ def refusal(index: int, result: Result, config: StatusConfig, now: datetime) -> 
         return refuse("probe_key", f"no probe {result.probe_key!r} on this site")
     if probe.component != result.component:
         return refuse("component", f"probe {probe.key!r} belongs to {probe.component!r}")
+    if probe.is_heartbeat:
+        return refuse("probe_key", f"probe {probe.key!r} is a heartbeat: the site judges it")
     try:
         started = result.started_at.astimezone(UTC)
     except OverflowError:

@@ -1,5 +1,5 @@
 """The write API, `/api/v1`: incidents, maintenance and component status, by bearer token,
-and the results of probe agents at other locations.
+the results of probe agents at other locations, and the heartbeats of Capgo's own jobs.
 
 Every view reads a JSON object, checks its shape (known keys, JSON types), then calls the
 staff service layer, which validates the values and writes; a refused request changes nothing.
@@ -51,6 +51,7 @@ from statuspage.web.api_v1.errors import (
     answer_routing_error,
     answer_staff_error,
 )
+from statuspage.web.api_v1.heartbeats import BEAT, BEAT_MAX_BYTES, record_beat
 from statuspage.web.api_v1.openapi import Operation, openapi_document
 from statuspage.web.api_v1.results import (
     MAX_RESULTS,
@@ -380,6 +381,21 @@ def _spend_allowance(token: ApiToken, count: int, now: datetime) -> None:
             None,
             {"Retry-After": str(seconds)},
         )
+
+
+@route(
+    "POST",
+    "/heartbeats/<key>",
+    summary="Record a beat of one of Capgo's jobs (no token: the key is the secret)",
+    body=BEAT,
+    returns="HeartbeatReceived",
+    scope=None,
+    max_bytes=BEAT_MAX_BYTES,
+    errors=(404,),
+)
+def heartbeat(key: str) -> ResponseReturnValue:
+    """Record a heartbeat's beat."""
+    return record_beat(key, _body(BEAT))
 
 
 @route(

@@ -2,7 +2,7 @@
 probe's intermittent reason in every reader's language
 
 Revision ID: b7e1c2d3a4f5
-Revises: b7e3c1a9d2f4
+Revises: 12b0ea651ead
 Create Date: 2026-12-01 23:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e1c2d3a4f5'
-down_revision = 'b7e3c1a9d2f4'
+down_revision = '12b0ea651ead'
 branch_labels = None
 depends_on = None
 
