@@ -1,5 +1,6 @@
-"""Issue 16's words in every language: one outage's title and updates, the intermittent and
-silent marks of the component page, an incident entered afterwards; English as main writes it."""
+"""Issues 16 and 17's words in every language: one outage's title and updates, the
+intermittent and silent marks of the component page, an incident entered afterwards, a
+heartbeat's and a provider's words; English as main writes it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from flask_babel import force_locale
 from statuspage.config import load_config
 from statuspage.engine import ingest
 from statuspage.reads.system_text import reader_words
+from statuspage.reads.upstreams import report_line
 from statuspage.rules import title_part, word
+from statuspage.rules.wording import describe_reason
 from statuspage.store.db import db, utcnow
 from statuspage.vocabulary import LANGUAGES, ComponentStatus
 from tests.engine.test_outages import (
@@ -134,3 +137,16 @@ def test_an_incident_entered_afterwards_says_so_in_the_bar_in_each_language(app,
     assert "（由工作人员事后录入）" in get(client, "/zh/")
     for code in OTHERS:
         assert "entered by staff" not in get(client, f"/{code}/"), code
+
+
+def test_heartbeat_and_provider_words_per_language(app) -> None:
+    later = T0 + MINUTE
+    assert describe_reason("reported failure") == "reported a failure"
+    english = report_line("Cloudflare", "Workers errors", T0, UTC, later)
+    assert english == "Cloudflare reports: Workers errors, since 10:00 UTC"
+    with app.test_request_context("/fr/"), force_locale("fr"):
+        words = reader_words()
+        failed = describe_reason("reported failure: disk full", words=words)
+        assert failed == "a signalé un échec : disk full"
+        line = report_line("Cloudflare", "Workers errors", T0, UTC, later, words)
+        assert line == "Cloudflare signale : Workers errors, depuis 10:00 UTC"
