@@ -96,8 +96,9 @@ def announce_update(update: IncidentUpdate, now: datetime) -> NotificationEvent 
         "status": update.status,
         "label": UPDATE_LABELS[_status(incident, update.status)],
         "body": update.body,
-        # The system's message parts, so each subscriber's mail words it in their language.
-        "message": update.message if update.author is None else None,
+        # The system's message parts (none for staff's own words), so each subscriber's mail
+        # words the system's text in their language.
+        "message": update.message,
         "created_at": update.created_at.isoformat(),
     }
     return record(
