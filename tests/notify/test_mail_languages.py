@@ -11,9 +11,10 @@ from babel.messages.pofile import read_po
 
 from statuspage import staff
 from statuspage.config import load_config
+from statuspage.notify import outcomes
 from statuspage.notify.delivery import Deliverer
 from statuspage.store.db import db, utcnow
-from statuspage.store.models import Incident
+from statuspage.store.models import Incident, Subscriber
 from statuspage.vocabulary import LANGUAGES
 from tests.conftest import REPO_ROOT
 from tests.engine.test_evaluation import CONFIG, Script, both
@@ -159,3 +160,30 @@ def test_the_plain_text_mails_words_are_in_every_catalog(code: str) -> None:
     assert "Follow this incident on the status page" in words
     catalog = REPO_ROOT / "statuspage" / "translations" / code / "LC_MESSAGES" / "messages.po"
     assert words - _ids(catalog) == set()
+
+
+def test_a_webhooks_owner_is_told_in_their_language(app, client, smtp, hooks) -> None:
+    owner = "proprio@example.com"
+    form = {"kind": "webhook", "email": owner, "url": hooks.url("/down")}
+    assert "Consultez votre boîte" in client.post("/fr/subscribe/hook", data=form).get_data(
+        as_text=True
+    )
+    deliver(app)
+    [confirmation] = smtp.to(owner)
+    assert confirmation["Subject"] == "Confirmez votre abonnement à l'état de Capgo"
+    assert "sur une URL webhook de 127.0.0.1" in text_of(confirmation)
+    assert "Vous êtes abonné" in client.post(
+        link_in(confirmation, "fr/subscribe/confirm")
+    ).get_data(as_text=True)
+    with app.app_context():
+        subscriber = db.session.execute(db.select(Subscriber)).scalar_one()
+        outcomes.disable(subscriber.id, "HTTP 503, expected 2xx", utcnow())
+        db.session.commit()
+    deliver(app)
+    [notice] = smtp.to(owner)[1:]
+    assert notice["Subject"] == "Votre webhook d'état de Capgo a été désactivé"
+    text = text_of(notice)
+    assert "Votre abonnement webhook à l'état de Capgo vers 127.0.0.1" in text
+    assert "a été désactivé : HTTP 503, expected 2xx." in text  # the reason as recorded
+    assert "Se réabonner\nhttps://status.capgo.app/fr/subscribe" in text.replace("\r\n", "\n")
+    assert 'href="https://status.capgo.app/fr/subscribe"' in html_of(notice)
