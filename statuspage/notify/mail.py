@@ -26,10 +26,10 @@ from flask_babel import force_locale, gettext
 
 from statuspage.config import ConfigError
 from statuspage.notify.outbox import Claimed
+from statuspage.reads.formatting import local_moment
 from statuspage.reads.system_text import event_name, update_text
 from statuspage.vocabulary import LANGUAGES, N_, NotificationKind
-from statuspage.web.filters import local_time
-from statuspage.web.languages import TAGS
+from statuspage.web.languages import TAGS  # the BCP 47 tags the pages' <html lang> uses
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ def _update_body(update: dict[str, Any]) -> str:
 
 def _moment(value: str) -> str:
     """Return an ISO time from a payload the reader's way, in the site's zone."""
-    return local_time(datetime.fromisoformat(value))
+    return local_moment(datetime.fromisoformat(value), current_app.config["STATUS"].site.zone)
 
 
 def render_event(item: Claimed, language: str) -> Rendered:
