@@ -69,7 +69,7 @@ class Deliverer:
         self.stopping = threading.Event()
         self.counts: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
-        self._rendered: dict[tuple[int, str], mail.Rendered] = {}
+        self._rendered: dict[tuple[int, str], mail.Rendered] = {}  # by (event, language)
         self._threads: list[threading.Thread] = []
         # drain(): what failed during it, so a short backoff cannot keep it going.
         self._failed_now: set[int] = set()
@@ -201,29 +201,32 @@ class Deliverer:
             if subscriber is None or not subscriber.email:
                 outcomes.mark_dropped(item, "no address")
                 return None
+            language = mail.mail_language(subscriber.language)
             link = None
             if item.kind == NotificationKind.CONFIRM:
                 token = confirm_token(subscriber.code, subscriber.identity)
-                link = f"{site_url}/subscribe/confirm/{token}"
-            rendered = mail.render_direct(item, link)
+                link = f"{mail.pages_in(site_url, language)}/subscribe/confirm/{token}"
+            rendered = mail.render_direct(item, link, language)
             return mail.build(rendered, subscriber.email, self.envelope, item), subscriber.email
         if subscriber is None:  # an [alerts] address
             target = self._alert_target(item)
             if target is None:
                 return None
-            rendered = self._render(item, mail.render_alert)
+            rendered = mail.render_alert(item)
             return mail.build(rendered, target, self.envelope, item), target
         if not subscriber.active or not subscriber.email:
             outcomes.mark_dropped(item, "unsubscribed or disabled")
             return None
-        rendered = self._render(item, mail.render_event)
+        language = mail.mail_language(subscriber.language)
+        rendered = self._render(item, language)
         token = unsubscribe_token(subscriber.code, subscriber.identity)
+        unsubscribe_url = f"{mail.pages_in(site_url, language)}/unsubscribe/{token}"
         fast = mail.build_bytes(
             rendered,
             subscriber.email,
             self.envelope,
             item,
-            unsubscribe_url=f"{site_url}/unsubscribe/{token}",
+            unsubscribe_url=unsubscribe_url,
             unsubscribe_code=subscriber.code,
         )
         if fast is not None:
@@ -233,19 +236,19 @@ class Deliverer:
             subscriber.email,
             self.envelope,
             item,
-            unsubscribe_url=f"{site_url}/unsubscribe/{token}",
+            unsubscribe_url=unsubscribe_url,
             unsubscribe_code=subscriber.code,
         )
         return message, subscriber.email
 
-    def _render(self, item: Claimed, render: Callable[[Claimed], mail.Rendered]) -> mail.Rendered:
-        """Render an event's mail once, however many subscribers it goes to."""
-        key = (item.event_id, item.event_key)
-        rendered = self._rendered.get(key)  # type: ignore[arg-type]
+    def _render(self, item: Claimed, language: str) -> mail.Rendered:
+        """Render an event's mail once per language, however many subscribers it goes to."""
+        key = (item.event_id, language)
+        rendered = self._rendered.get(key)
         if rendered is None:
             if len(self._rendered) > 64:
                 self._rendered.clear()
-            rendered = self._rendered[key] = render(item)  # type: ignore[index]
+            rendered = self._rendered[key] = mail.render_event(item, language)
         return rendered
 
     def _alert_target(self, item: Claimed) -> str | None:

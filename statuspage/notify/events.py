@@ -97,6 +97,10 @@ def announce_update(update: IncidentUpdate, now: datetime) -> NotificationEvent 
         "status": update.status,
         "label": UPDATE_LABELS[_status(incident, update.status)],
         "body": update.body,
+        # The system's message parts (none for staff's own words), so each subscriber's mail
+        # words the system's text in their language.
+        "message": update.message,
+        "created_at": update.created_at.isoformat(),
     }
     return record(
         f"update:{update.code}",
@@ -305,7 +309,12 @@ def record(
 
 def _incident_payload(incident: Incident, snap: Snapshot) -> dict[str, Any]:
     """Return what every incident event carries: the page, the incident, the site."""
-    return {"page": _page(snap), "incident": incident_json(incident, snap), "site": site_fields()}
+    return {
+        "page": _page(snap),
+        "incident": incident_json(incident, snap),
+        "site": site_fields(),
+        "name_message": incident.name_message,  # an automatic title's parts, for mail
+    }
 
 
 def _page(snap: Snapshot) -> dict[str, Any]:

@@ -14,16 +14,22 @@ import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from flask import render_template
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
 
 from statuspage.config import ConfigError
 from statuspage.notify.outbox import Claimed
-from statuspage.vocabulary import STATUS_LABELS, NotificationKind
+from statuspage.reads.formatting import local_moment
+from statuspage.reads.system_text import event_name, update_text
+from statuspage.vocabulary import LANGUAGES, N_, NotificationKind
+from statuspage.web.languages import TAGS  # the BCP 47 tags the pages' <html lang> uses
 
 log = logging.getLogger(__name__)
 
@@ -160,45 +166,101 @@ def one_line(text: str, limit: int = 200) -> str:
 
 
 SUBJECT_WORDS = {
-    NotificationKind.INCIDENT_CREATED: "New incident",
-    NotificationKind.INCIDENT_UPDATED: "Update",
-    NotificationKind.INCIDENT_RESOLVED: "Resolved",
-    NotificationKind.INCIDENT_POSTMORTEM: "Postmortem",
-    NotificationKind.MAINTENANCE_SCHEDULED: "Scheduled maintenance",
-    NotificationKind.MAINTENANCE_STARTED: "Maintenance started",
-    NotificationKind.MAINTENANCE_UPDATED: "Maintenance update",
-    NotificationKind.MAINTENANCE_COMPLETED: "Maintenance completed",
+    NotificationKind.INCIDENT_CREATED: N_("New incident"),
+    NotificationKind.INCIDENT_UPDATED: N_("Update"),
+    NotificationKind.INCIDENT_RESOLVED: N_("Resolved"),
+    NotificationKind.INCIDENT_POSTMORTEM: N_("Postmortem"),
+    NotificationKind.MAINTENANCE_SCHEDULED: N_("Scheduled maintenance"),
+    NotificationKind.MAINTENANCE_STARTED: N_("Maintenance started"),
+    NotificationKind.MAINTENANCE_UPDATED: N_("Maintenance update"),
+    NotificationKind.MAINTENANCE_COMPLETED: N_("Maintenance completed"),
 }
+EVENT_SUBJECT = N_("[%(site)s Status] %(words)s: %(name)s")
+CONFIRM_SUBJECT = N_("Confirm your subscription to %(site)s status")
+DISABLED_SUBJECT = N_("Your %(site)s status %(channel)s was disabled")
 
 
-def render_event(item: Claimed) -> Rendered:
-    """Render a subscriber's mail for an event (the unsubscribe link left as a mark)."""
+def mail_language(language: str | None) -> str:
+    """Return the language a subscriber's mail is written in: theirs, or the site's."""
+    return language if language in LANGUAGES else current_app.config["STATUS"].site.language
+
+
+def pages_in(site_url: str, language: str) -> str:
+    """Return the root of the site's pages in `language`: /fr for French, the root for its own."""
+    if language == current_app.config["STATUS"].site.language:
+        return site_url
+    return f"{site_url}/{language}"
+
+
+@dataclass(frozen=True)
+class _SystemTitle:
+    """An incident's title as an event carried it, for `event_name`."""
+
+    name: str
+    name_message: str | None
+
+
+@dataclass(frozen=True)
+class _SystemText:
+    """An update's text as an event carried it, for `update_text`."""
+
+    body: str
+    author: str | None
+    message: str | None
+    created_at: datetime
+
+
+def _update_body(update: dict[str, Any]) -> str:
+    """Return an update's text: the system's in the reader's language, staff's as written."""
+    written = update.get("created_at")
+    if not update.get("message") or not written:
+        return update["body"]
+    text = _SystemText(update["body"], None, update["message"], datetime.fromisoformat(written))
+    return update_text(text)
+
+
+def _moment(value: str) -> str:
+    """Return an ISO time from a payload the reader's way, in the site's zone."""
+    return local_moment(datetime.fromisoformat(value), current_app.config["STATUS"].site.zone)
+
+
+def render_event(item: Claimed, language: str) -> Rendered:
+    """Render a subscriber's mail for an event in `language` (the unsubscribe link a mark)."""
     payload = item.payload
     incident = payload["incident"]
-    context = {
-        "site": payload["site"],
-        "kind": item.kind,
-        "incident": incident,
-        "update": payload.get("update"),
-        "postmortem": payload.get("postmortem"),
-        "components": [
-            {"name": c["name"], "status": STATUS_LABELS.get(c["status"], c["status"])}
-            for c in incident["components"]
-        ],
-        "url": incident["shortlink"],
-        "unsubscribe_url": UNSUBSCRIBE_MARK,
-    }
-    words = SUBJECT_WORDS.get(NotificationKind(item.kind), "Update")
-    subject = one_line(f"[{payload['site']['name']} Status] {words}: {incident['name']}")
-    return Rendered(
-        subject,
-        render_template("mail/event.txt", **context),
-        render_template("mail/event.html", **context),
-    )
+    update = payload.get("update")
+    root = pages_in(payload["site"]["url"], language)
+    with force_locale(language):
+        name = event_name(_SystemTitle(incident["name"], payload.get("name_message")))
+        window = None
+        if incident.get("scheduled_for") and incident.get("scheduled_until"):
+            window = (_moment(incident["scheduled_for"]), _moment(incident["scheduled_until"]))
+        context = {
+            "site": payload["site"],
+            "site_root": root,
+            "kind": item.kind,
+            "incident": incident,
+            "name": name,
+            "update": update,
+            "update_body": _update_body(update) if update else "",
+            "postmortem": payload.get("postmortem"),
+            "components": incident["components"],
+            "window": window,
+            "url": f"{root}/incidents/{incident['id']}",
+            "unsubscribe_url": UNSUBSCRIBE_MARK,
+            "language_tag": TAGS.get(language, language),
+        }
+        words = gettext(SUBJECT_WORDS.get(NotificationKind(item.kind), N_("Update")))
+        subject = gettext(EVENT_SUBJECT, site=payload["site"]["name"], words=words, name=name)
+        return Rendered(
+            one_line(subject),
+            render_template("mail/event.txt", **context),
+            render_template("mail/event.html", **context),
+        )
 
 
 def render_alert(item: Claimed) -> Rendered:
-    """Render the on-call team's mail for an alert."""
+    """Render the on-call team's mail for an alert (in the site's language, as staff read)."""
     payload = item.payload
     subject = one_line(f"[{payload['site']['name']} alert] {payload['title']}")
     context = {"alert": payload, "site": payload["site"], "kind": item.kind}
@@ -209,22 +271,31 @@ def render_alert(item: Claimed) -> Rendered:
     )
 
 
-def render_direct(item: Claimed, link: str | None) -> Rendered:
-    """Render a mail to one subscriber's own address: a confirmation or a failure notice."""
+def render_direct(item: Claimed, link: str | None, language: str) -> Rendered:
+    """Render a mail to one subscriber's own address, in `language`: a confirmation or notice."""
     payload = item.payload
     name = payload["site"]["name"]
-    context = {"site": payload["site"], "payload": payload, "link": link, "kind": item.kind}
-    if item.kind == NotificationKind.CONFIRM:
-        subject = f"Confirm your subscription to {name} status"
-        template = "mail/confirm"
-    else:
-        subject = f"Your {name} status {payload.get('channel', 'webhook')} was disabled"
-        template = "mail/disabled"
-    return Rendered(
-        one_line(subject),
-        render_template(f"{template}.txt", **context),
-        render_template(f"{template}.html", **context),
-    )
+    context = {
+        "site": payload["site"],
+        "site_root": pages_in(payload["site"]["url"], language),
+        "payload": payload,
+        "link": link,
+        "kind": item.kind,
+        "language_tag": TAGS.get(language, language),
+    }
+    with force_locale(language):
+        if item.kind == NotificationKind.CONFIRM:
+            subject = gettext(CONFIRM_SUBJECT, site=name)
+            template = "mail/confirm"
+        else:
+            channel = payload.get("channel", "webhook")
+            subject = gettext(DISABLED_SUBJECT, site=name, channel=channel)
+            template = "mail/disabled"
+        return Rendered(
+            one_line(subject),
+            render_template(f"{template}.txt", **context),
+            render_template(f"{template}.html", **context),
+        )
 
 
 @dataclass(frozen=True)
