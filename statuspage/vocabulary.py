@@ -48,6 +48,8 @@ LANGUAGES: dict[str, str] = {
     "pt": "Português",
     "zh": "简体中文",
 }
+# BCP 47 tags where the code alone says too little: the Chinese catalog is Simplified.
+LANGUAGE_TAGS = {"zh": "zh-Hans"}
 
 
 class EventKind(StrEnum):

@@ -28,8 +28,7 @@ from statuspage.config import ConfigError
 from statuspage.notify.outbox import Claimed
 from statuspage.reads.formatting import local_moment
 from statuspage.reads.system_text import event_name, update_text
-from statuspage.vocabulary import LANGUAGES, N_, NotificationKind
-from statuspage.web.languages import TAGS  # the BCP 47 tags the pages' <html lang> uses
+from statuspage.vocabulary import LANGUAGE_TAGS, LANGUAGES, N_, NotificationKind
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +247,7 @@ def render_event(item: Claimed, language: str) -> Rendered:
             "window": window,
             "url": f"{root}/incidents/{incident['id']}",
             "unsubscribe_url": UNSUBSCRIBE_MARK,
-            "language_tag": TAGS.get(language, language),
+            "language_tag": LANGUAGE_TAGS.get(language, language),
         }
         words = gettext(SUBJECT_WORDS.get(NotificationKind(item.kind), N_("Update")))
         subject = gettext(EVENT_SUBJECT, site=payload["site"]["name"], words=words, name=name)
@@ -281,7 +280,7 @@ def render_direct(item: Claimed, link: str | None, language: str) -> Rendered:
         "payload": payload,
         "link": link,
         "kind": item.kind,
-        "language_tag": TAGS.get(language, language),
+        "language_tag": LANGUAGE_TAGS.get(language, language),
     }
     with force_locale(language):
         if item.kind == NotificationKind.CONFIRM:

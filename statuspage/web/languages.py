@@ -16,15 +16,13 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, request
 from flask_babel import Babel, refresh
 
-from statuspage.vocabulary import LANGUAGES
+from statuspage.vocabulary import LANGUAGE_TAGS, LANGUAGES
 
 # Where the prefix middleware leaves the language an address named.
 LANGUAGE_KEY = "statuspage.language"
 # The blueprints whose pages and feeds are translated; under a prefix every other one is
 # absent (the JSON API, badges and status.json speak one machine language, at the root).
 TRANSLATED_BLUEPRINTS = {"public", "feeds", "subscribe", "languages"}
-# BCP 47 tags where the code alone says too little: the Chinese catalog is Simplified.
-TAGS = {"zh": "zh-Hans"}
 
 bp = Blueprint("languages", __name__)
 babel = Babel()
@@ -70,7 +68,7 @@ def current_language() -> str:
 def language_tag() -> str:
     """Return the BCP 47 tag of this request's language, for <html lang> and feeds."""
     code = current_language()
-    return TAGS.get(code, code)
+    return LANGUAGE_TAGS.get(code, code)
 
 
 def address_in(code: str, path: str | None = None) -> str:
@@ -87,7 +85,7 @@ def page_languages() -> list[Language]:
     """Return every language with this page's address in it, for the switcher and hreflang."""
     here = current_language()
     return [
-        Language(code, name, TAGS.get(code, code), address_in(code), code == here)
+        Language(code, name, LANGUAGE_TAGS.get(code, code), address_in(code), code == here)
         for code, name in LANGUAGES.items()
     ]
 
